@@ -1,0 +1,72 @@
+/**
+ * The contract's error codes (../shared/contract/api.graphql) and the typed failures that carry them.
+ * Domain code throws these; graphql/errorMapping.ts turns them into GraphQL errors in one place.
+ */
+export const ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'ROOM_UNAVAILABLE',
+  'INVALID_STATE',
+  'CONFLICT',
+  'SERVICE_UNAVAILABLE',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export abstract class DomainError extends Error {
+  abstract readonly code: ErrorCode;
+  /** The input path the failure is about, e.g. "input.checkIn". */
+  readonly field: string | undefined;
+
+  constructor(message: string, options?: { field?: string; cause?: unknown }) {
+    super(message, { cause: options?.cause });
+    this.name = new.target.name;
+    this.field = options?.field;
+  }
+}
+
+export class Unauthenticated extends DomainError {
+  readonly code = 'UNAUTHENTICATED';
+  constructor(message = 'Authentication required: send Authorization: Bearer <token>') {
+    super(message);
+  }
+}
+
+export class Forbidden extends DomainError {
+  readonly code = 'FORBIDDEN';
+}
+
+export class InvalidInput extends DomainError {
+  readonly code = 'BAD_USER_INPUT';
+  constructor(field: string, rule: string) {
+    super(`${field} ${rule}`, { field });
+  }
+}
+
+export class NotFound extends DomainError {
+  readonly code = 'NOT_FOUND';
+  constructor(entity: string, id: string, field?: string) {
+    super(`${entity} ${id} does not exist`, { field });
+  }
+}
+
+export class RoomUnavailable extends DomainError {
+  readonly code = 'ROOM_UNAVAILABLE';
+}
+
+export class InvalidState extends DomainError {
+  readonly code = 'INVALID_STATE';
+}
+
+export class Conflict extends DomainError {
+  readonly code = 'CONFLICT';
+}
+
+export class ServiceUnavailable extends DomainError {
+  readonly code = 'SERVICE_UNAVAILABLE';
+}
+
+export function assertUnreachable(value: never): never {
+  throw new Error(`Unhandled case: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,69 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  jetstream,
+  jetstreamManager,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import type { Logger } from '../logger';
+import { STREAMS } from './streams';
+
+export interface Broker {
+  readonly connection: NatsConnection;
+  readonly jetstream: JetStreamClient;
+  readonly manager: JetStreamManager;
+  isConnected(): boolean;
+  close(): Promise<void>;
+}
+
+/** Publishing deduplicates by Nats-Msg-Id within this window; the outbox relay retries well inside it. */
+const DUPLICATE_WINDOW_NS = 10 * 60 * 1_000_000_000;
+
+export async function connectBroker(url: string, name: string, log: Logger): Promise<Broker> {
+  // Never give up reconnecting: an outage must delay events, not end the service.
+  const connection = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+  let connected = true;
+  void (async () => {
+    for await (const status of connection.status()) {
+      if (status.type === 'disconnect') {
+        connected = false;
+        log.warn('NATS disconnected');
+      } else if (status.type === 'reconnect') {
+        connected = true;
+        log.info('NATS reconnected');
+      }
+    }
+  })();
+  const manager = await jetstreamManager(connection);
+  await provisionStreams(manager);
+  return {
+    connection,
+    jetstream: jetstream(connection),
+    manager,
+    isConnected: () => connected && !connection.isClosed(),
+    close: () => connection.drain(),
+  };
+}
+
+/** Every service provisions all streams at start (idempotent), so start-up order never matters. */
+async function provisionStreams(manager: JetStreamManager): Promise<void> {
+  for (const stream of Object.values(STREAMS)) {
+    const config = {
+      name: stream.name,
+      subjects: [...stream.subjects],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      duplicate_window: DUPLICATE_WINDOW_NS,
+    };
+    try {
+      await manager.streams.add(config);
+    } catch (error) {
+      // Already there with other settings: bring it to ours.
+      if (error instanceof JetStreamApiError) await manager.streams.update(stream.name, config);
+      else throw error;
+    }
+  }
+}

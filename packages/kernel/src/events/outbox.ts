@@ -1,0 +1,123 @@
+import { Schema, type Collection } from 'mongoose';
+import type { Logger } from '../logger';
+import type { ServiceMetrics } from '../http/metrics';
+import type { Broker } from './nats';
+import type { EventEnvelope, OutboxEntry } from './envelope';
+
+/**
+ * The transactional outbox without transactions: an aggregate document carries its unpublished
+ * events in an `outbox` array, written by the same single-document update as the state change.
+ * The relay publishes them in order with Nats-Msg-Id = event id (the stream drops a repeat), and
+ * only then pops each from the front of the array. A crash or NATS outage at any point leaves
+ * the event in the outbox to be published later; nothing is lost and nothing is doubled.
+ */
+export const outboxEntrySchema = new Schema<OutboxEntry>(
+  {
+    id: { type: String, required: true },
+    subject: { type: String, required: true },
+    type: { type: String, required: true },
+    aggregateId: { type: String, required: true },
+    aggregateVersion: { type: Number, required: true },
+    occurredAt: { type: String, required: true },
+    correlationId: { type: String, required: true },
+    causationId: { type: String, default: null },
+    data: { type: Schema.Types.Mixed, required: true },
+  },
+  { _id: false, minimize: false },
+);
+
+export function toOutboxEntry(subject: string, event: EventEnvelope): OutboxEntry {
+  return { ...event, subject };
+}
+
+const IDLE_POLL_MS = 1_000;
+const MAX_BACKOFF_MS = 5_000;
+const PUBLISH_TIMEOUT_MS = 2_000;
+
+export class OutboxRelay {
+  private readonly collections: Collection[] = [];
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private pendingNudge = false;
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly log: Logger,
+    private readonly metrics: ServiceMetrics,
+  ) {}
+
+  /** Adds a collection whose documents have an `outbox` array. */
+  track(collection: Collection): void {
+    this.collections.push(collection);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Called after a write that added events, so they go out now rather than at the next poll. */
+  nudge(): void {
+    this.pendingNudge = true;
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Publishes everything pending once; returns how many events went out. */
+  async publishPending(): Promise<number> {
+    let published = 0;
+    for (const collection of this.collections) {
+      const documents = collection.find({ 'outbox.0': { $exists: true } }, { projection: { outbox: 1 } });
+      for await (const document of documents) {
+        for (const entry of document.outbox as OutboxEntry[]) {
+          await this.publish(entry);
+          // Guarded by the head's id: a concurrent relay (another replica) that already popped it wins.
+          await collection.updateOne({ _id: document._id, 'outbox.0.id': entry.id }, { $pop: { outbox: -1 } });
+          published += 1;
+        }
+      }
+    }
+    return published;
+  }
+
+  private async publish(entry: OutboxEntry): Promise<void> {
+    const { subject, ...envelope } = entry;
+    const ack = await this.broker.jetstream.publish(subject, JSON.stringify(envelope), {
+      msgID: envelope.id,
+      timeout: PUBLISH_TIMEOUT_MS,
+    });
+    this.metrics.eventsPublished.inc({ type: envelope.type, duplicate: String(ack.duplicate) });
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 100;
+    while (this.running) {
+      this.pendingNudge = false;
+      let delay = IDLE_POLL_MS;
+      try {
+        await this.publishPending();
+        backoff = 100;
+      } catch (error) {
+        this.log.warn({ err: error }, 'outbox relay could not publish; will retry');
+        delay = backoff;
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+      if (this.pendingNudge && delay === IDLE_POLL_MS) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+}

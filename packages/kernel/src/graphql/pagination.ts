@@ -1,0 +1,44 @@
+import { InvalidInput } from '../errors';
+
+/** Opaque cursors: base64url of the last item's sort key, so clients cannot depend on their shape. */
+export function encodeCursor(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string, field = 'after'): string {
+  const key = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (key.length === 0 || encodeCursor(key) !== cursor) throw new InvalidInput(field, 'is not a cursor this API returned');
+  return key;
+}
+
+export const MAX_PAGE_SIZE = 100;
+
+export function pageSize(first: number | null | undefined, field = 'first'): number {
+  const size = first ?? 20;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new InvalidInput(field, `must be between 1 and ${MAX_PAGE_SIZE}`);
+  }
+  return size;
+}
+
+export interface Connection<Node> {
+  edges: { cursor: string; node: Node }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: number;
+}
+
+/** Builds a connection from up to size+1 items fetched after the cursor (the extra one tells hasNextPage). */
+export function toConnection<Node>(
+  items: readonly Node[],
+  size: number,
+  totalCount: number,
+  keyOf: (node: Node) => string,
+): Connection<Node> {
+  const page = items.slice(0, size);
+  const edges = page.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: items.length > size, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount,
+  };
+}

@@ -1,0 +1,58 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express } from 'express';
+import type { Logger } from '../logger';
+import type { ServiceMetrics } from './metrics';
+
+export type ReadinessCheck = () => boolean | Promise<boolean>;
+
+/** An express app with the endpoints every service has: /health/live, /health/ready, /metrics. */
+export function createServiceApp(metrics: ServiceMetrics, isReady: ReadinessCheck): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    const stop = metrics.httpRequests.startTimer({ method: req.method });
+    res.on('finish', () => stop({ route: req.route?.path ?? req.baseUrl ?? req.path, status: String(res.statusCode) }));
+    next();
+  });
+  app.get('/health/live', (_req, res) => {
+    res.json({ status: 'live' });
+  });
+  app.get('/health/ready', async (_req, res) => {
+    const ready = await Promise.resolve(isReady()).catch(() => false);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  return app;
+}
+
+export interface ListeningServer {
+  readonly server: Server;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export function createHttpServer(): Server {
+  return createServer();
+}
+
+export async function listen(server: Server, app: Express, port: number, log: Logger): Promise<ListeningServer> {
+  server.on('request', app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolve());
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  log.info({ port: actualPort }, 'listening');
+  return {
+    server,
+    port: actualPort,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,121 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import express, { type Express } from 'express';
+import { GraphQLError, type DocumentNode } from 'graphql';
+import type { Connection } from 'mongoose';
+import { databaseName, type SubgraphConfig } from './config';
+import { connectDatabase } from './database';
+import { EventConsumer, type ConsumerSpec } from './events/consumer';
+import { connectBroker, type Broker } from './events/nats';
+import { OutboxRelay } from './events/outbox';
+import { createErrorFormatter } from './graphql/errorMapping';
+import { createHttpServer, createServiceApp, listen } from './http/server';
+import { createMetrics, type ServiceMetrics } from './http/metrics';
+import type { Identity } from './identity';
+import { IDENTITY_HEADER, InternalTokens, InvalidInternalToken } from './internalToken';
+import { createLogger, type Logger } from './logger';
+
+export interface RequestContext {
+  readonly identity: Identity;
+  readonly log: Logger;
+}
+
+/** What a subgraph's composition root receives to build its repositories, resolvers and handlers. */
+export interface SubgraphInfrastructure {
+  readonly name: string;
+  readonly config: SubgraphConfig;
+  readonly log: Logger;
+  readonly database: Connection;
+  readonly broker: Broker;
+  readonly outbox: OutboxRelay;
+  readonly tokens: InternalTokens;
+  readonly metrics: ServiceMetrics;
+}
+
+export interface SubgraphParts {
+  readonly typeDefs: DocumentNode;
+  readonly resolvers: GraphQLResolverMap<RequestContext>;
+  readonly consumers?: readonly ConsumerSpec[];
+  /** Service-to-service endpoints (not part of the graph), mounted under /internal. */
+  readonly internalRoutes?: (app: Express) => void;
+  readonly onStop?: () => Promise<void>;
+}
+
+export interface RunningService {
+  readonly name: string;
+  readonly port: number;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const MAX_BODY = '100kb';
+
+/**
+ * Starts a subgraph: database, broker (streams provisioned), outbox relay, consumers, and the
+ * HTTP server with /graphql, /health/*, /metrics. Stops in reverse order.
+ */
+export async function startSubgraph(
+  name: string,
+  config: SubgraphConfig,
+  build: (infrastructure: SubgraphInfrastructure) => SubgraphParts | Promise<SubgraphParts>,
+): Promise<RunningService> {
+  const log = createLogger(name, config.LOG_LEVEL);
+  const metrics = createMetrics(name);
+  const database = await connectDatabase(config.MONGO_URL, databaseName(config, name));
+  const broker = await connectBroker(config.NATS_URL, name, log);
+  const tokens = new InternalTokens(config.SUBGRAPH_SECRET);
+  const outbox = new OutboxRelay(broker, log, metrics);
+  const parts = await build({ name, config, log, database, broker, outbox, tokens, metrics });
+
+  const httpServer = createHttpServer();
+  const apollo = new ApolloServer<RequestContext>({
+    schema: buildSubgraphSchema([{ typeDefs: parts.typeDefs, resolvers: parts.resolvers }]),
+    formatError: createErrorFormatter(log, config.NODE_ENV !== 'production'),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    includeStacktraceInErrorResponses: false,
+  });
+  await apollo.start();
+
+  const app = createServiceApp(metrics, () => database.readyState === 1 && broker.isConnected());
+  parts.internalRoutes?.(app);
+  app.use(
+    '/graphql',
+    express.json({ limit: MAX_BODY }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => ({ identity: await verifiedIdentity(tokens, req.header(IDENTITY_HEADER)), log }),
+    }),
+  );
+  const listening = await listen(httpServer, app, config.PORT, log);
+
+  const consumers = (parts.consumers ?? []).map((spec) => new EventConsumer(spec, broker, database, log, metrics));
+  await Promise.all(consumers.map((consumer) => consumer.start()));
+  outbox.start();
+
+  return {
+    name,
+    port: listening.port,
+    url: `http://127.0.0.1:${listening.port}/graphql`,
+    async stop() {
+      await apollo.stop();
+      await listening.close();
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
+      await outbox.stop();
+      await parts.onStop?.();
+      await broker.close();
+      await database.close();
+    },
+  };
+}
+
+async function verifiedIdentity(tokens: InternalTokens, token: string | undefined): Promise<Identity> {
+  try {
+    return await tokens.verify(token);
+  } catch (error) {
+    if (!(error instanceof InvalidInternalToken)) throw error;
+    throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  }
+}
