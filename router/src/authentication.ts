@@ -1,0 +1,41 @@
+import { ANONYMOUS, USER_ROLES, Unauthenticated, type Identity, type UserRole } from '@roombook/kernel';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+
+/**
+ * Verifies the client's bearer token. No token: anonymous. A token that is malformed, forged or
+ * expired is UNAUTHENTICATED whatever the request asks for: a bad credential is never anonymous.
+ */
+export class UserAuthenticator {
+  private readonly verify: (token: string) => Promise<JWTPayload>;
+
+  constructor(options: { secret: string; jwksUrl?: string | undefined }) {
+    if (options.jwksUrl) {
+      const keys = createRemoteJWKSet(new URL(options.jwksUrl));
+      this.verify = async (token) => (await jwtVerify(token, keys, { algorithms: ['RS256'] })).payload;
+    } else {
+      const key = new TextEncoder().encode(options.secret);
+      this.verify = async (token) => (await jwtVerify(token, key, { algorithms: ['HS256'] })).payload;
+    }
+  }
+
+  async identify(authorization: string | undefined): Promise<Identity> {
+    if (authorization === undefined || authorization.trim() === '') return ANONYMOUS;
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+    if (!match) throw new Unauthenticated('Authorization must be "Bearer <token>"');
+    let payload: JWTPayload;
+    try {
+      payload = await this.verify(match[1]!);
+    } catch (error) {
+      throw new Unauthenticated(
+        error instanceof errors.JWTExpired ? 'The token has expired' : 'The token is invalid (malformed or wrong signature)',
+      );
+    }
+    if (typeof payload.sub !== 'string' || payload.sub === '') throw new Unauthenticated('The token has no subject (sub)');
+    const roles = Array.isArray(payload.roles) ? payload.roles : [];
+    return {
+      kind: 'user',
+      userId: payload.sub,
+      roles: roles.filter((role): role is UserRole => USER_ROLES.includes(role as UserRole)),
+    };
+  }
+}

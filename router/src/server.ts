@@ -1,0 +1,115 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import {
+  DEV_SUBGRAPH_SECRET,
+  DomainError,
+  assertProductionSecrets,
+  createErrorFormatter,
+  createHttpServer,
+  createLogger,
+  createMetrics,
+  createServiceApp,
+  httpStatusFor,
+  listen,
+  type RunningService,
+} from '@roombook/kernel';
+import express, { type ErrorRequestHandler } from 'express';
+import { GraphQLError } from 'graphql';
+import { join } from 'node:path';
+import { UserAuthenticator } from './authentication';
+import { DEV_JWT_SECRET, type RouterConfig } from './config';
+import { createGateway, type RouterContext } from './gateway';
+
+export const DEFAULT_SUPERGRAPH_PATH = join(__dirname, '..', '..', 'schema', 'supergraph.graphql');
+
+export async function startRouter(config: RouterConfig, supergraphPath = DEFAULT_SUPERGRAPH_PATH): Promise<RunningService> {
+  assertProductionSecrets(config.NODE_ENV, {
+    JWT_SECRET: { value: config.JWT_SECRET, devDefault: DEV_JWT_SECRET },
+    SUBGRAPH_SECRET: { value: config.SUBGRAPH_SECRET, devDefault: DEV_SUBGRAPH_SECRET },
+  });
+  const log = createLogger('router', config.LOG_LEVEL);
+  const metrics = createMetrics('router');
+  const authenticator = new UserAuthenticator({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL });
+  const production = config.NODE_ENV === 'production';
+
+  const httpServer = createHttpServer();
+  let supergraphLoaded = false;
+  const apollo = new ApolloServer<RouterContext>({
+    gateway: createGateway(config, supergraphPath),
+    csrfPrevention: true,
+    introspection: !production,
+    // Reported as a validation error (400), not thrown (which Apollo would answer with a 500).
+    validationRules: [
+      maxDepthRule({
+        n: config.MAX_QUERY_DEPTH,
+        exposeLimits: true,
+        propagateOnRejection: false,
+        onReject: [(context, error) => context?.reportError(error)],
+      }),
+    ],
+    formatError: createErrorFormatter(log, !production),
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+    ],
+  });
+  await apollo.start();
+  supergraphLoaded = true;
+
+  const app = createServiceApp(metrics, () => supergraphLoaded);
+  app.use(
+    '/graphql',
+    express.json({ limit: config.MAX_BODY_BYTES }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => ({ identity: await identify(authenticator, req.header('authorization')) }),
+    }),
+  );
+  app.use(requestErrors);
+  const listening = await listen(httpServer, app, config.PORT, log);
+
+  return {
+    name: 'router',
+    port: listening.port,
+    url: `http://127.0.0.1:${listening.port}/graphql`,
+    async stop() {
+      supergraphLoaded = false;
+      await apollo.stop();
+      await listening.close();
+    },
+  };
+}
+
+async function identify(authenticator: UserAuthenticator, authorization: string | undefined) {
+  try {
+    return await authenticator.identify(authorization);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    throw new GraphQLError(error.message, {
+      extensions: { code: error.code, http: { status: httpStatusFor(error.code) } },
+    });
+  }
+}
+
+/** Body-parser failures (too large: 413, malformed JSON: 400) answered as GraphQL-shaped errors. */
+const requestErrors: ErrorRequestHandler = (error: { status?: number; type?: string; message?: string }, _req, res, next) => {
+  if (!error.status) {
+    next(error);
+    return;
+  }
+  const tooLarge = error.type === 'entity.too.large';
+  res.status(error.status).json({
+    errors: [
+      {
+        message: tooLarge ? 'Request body is larger than the router accepts' : (error.message ?? 'Bad request'),
+        extensions: { code: tooLarge ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST' },
+      },
+    ],
+  });
+};

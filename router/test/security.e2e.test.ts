@@ -1,0 +1,99 @@
+import { IDENTITY_HEADER, InternalTokens } from '@roombook/kernel';
+import { startSystem, type TestSystem } from '../../test/support/system';
+import { bearer, errorCodes, postGraphQL } from '../../test/support/graphqlClient';
+import { tokenFor } from '../../test/support/tokens';
+
+const PUBLIC_QUERY = `{ rooms { totalCount } }`;
+let system: TestSystem;
+
+beforeAll(async () => {
+  system = await startSystem(['room'], { MAX_QUERY_DEPTH: '4' });
+});
+afterAll(() => system.stop());
+
+describe('client tokens', () => {
+  it('lets anonymous callers read rooms', async () => {
+    const response = await system.graphql(PUBLIC_QUERY);
+    expect(response.errors).toBeUndefined();
+    expect(typeof response.data?.rooms.totalCount).toBe('number');
+  });
+
+  it.each([
+    ['malformed', async () => 'not-a-jwt'],
+    ['forged (wrong secret)', () => tokenFor('mallory', ['ADMIN'], { secret: 'some-other-secret-of-32-characters!!' })],
+    ['expired', () => tokenFor('alice', ['HOST'], { expiresAt: Math.floor(Date.now() / 1000) - 60 })],
+  ])('answers UNAUTHENTICATED for a %s token, even on a public query', async (_kind, makeToken) => {
+    const response = await system.graphql(PUBLIC_QUERY, {}, await makeToken());
+    expect(response.status).toBe(401);
+    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('answers UNAUTHENTICATED for an Authorization header that is not a bearer token', async () => {
+    const response = await postGraphQL(system.routerUrl, PUBLIC_QUERY, {}, { authorization: 'Basic YWxpY2U6c2VjcmV0' });
+    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe('subgraphs trust only the router', () => {
+  const registerRoom = `mutation { registerRoom(input: { name: "x", city: "y", capacity: 1, pricePerNight: { amount: 1, currency: "USD" } }) { id } }`;
+
+  it('refuses a request sent straight to a subgraph with a made-up identity', async () => {
+    const room = system.subgraph('room');
+    const madeUp = await postGraphQL(room.url, registerRoom, {}, { 'x-user-id': 'mallory', 'x-roles': 'HOST', [IDENTITY_HEADER]: 'eyJhbGciOiJub25lIn0.e30.' });
+    expect(errorCodes(madeUp)).toEqual(['UNAUTHENTICATED']);
+    const forged = await new InternalTokens('a-secret-that-is-not-the-routers').sign({ kind: 'user', userId: 'mallory', roles: ['HOST'] });
+    const signedWrong = await postGraphQL(room.url, registerRoom, {}, { [IDENTITY_HEADER]: forged });
+    expect(errorCodes(signedWrong)).toEqual(['UNAUTHENTICATED']);
+    const noHeader = await postGraphQL(room.url, PUBLIC_QUERY, {}, bearer(await tokenFor('alice', ['HOST'])));
+    expect(errorCodes(noHeader)).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe('request limits and protections', () => {
+  it('refuses a query deeper than the limit', async () => {
+    // This router runs with MAX_QUERY_DEPTH=4 (see beforeAll).
+    const atLimit = await system.graphql(`{ rooms { edges { node { id } } } }`);
+    expect(atLimit.errors).toBeUndefined();
+    const overLimit = await system.graphql(`{ rooms { edges { node { pricePerNight { amount } } } } }`);
+    expect(overLimit.status).toBe(400);
+    expect(overLimit.errors?.[0]?.message).toMatch(/depth/i);
+  });
+
+  it('answers 413 for a body over the size limit', async () => {
+    const response = await fetch(system.routerUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ rooms { totalCount } }`, variables: { padding: 'x'.repeat(200_000) } }),
+    });
+    expect(response.status).toBe(413);
+  });
+
+  it('keeps CSRF prevention on: a simple cross-site form post is refused', async () => {
+    const response = await fetch(system.routerUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ query: PUBLIC_QUERY }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/CSRF/i);
+  });
+
+  it('serves Apollo Sandbox to a browser outside production', async () => {
+    const response = await fetch(system.routerUrl, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toMatch(/sandbox/i);
+  });
+});
+
+describe('health and metrics', () => {
+  it('reports live, ready and Prometheus metrics on the router and on each subgraph', async () => {
+    const bases = [system.routerUrl, system.subgraph('room').url].map((url) => url.replace(/\/graphql$/, ''));
+    for (const base of bases) {
+      expect((await fetch(`${base}/health/live`)).status).toBe(200);
+      expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+      const metrics = await fetch(`${base}/metrics`);
+      expect(metrics.headers.get('content-type')).toMatch(/text\/plain/);
+      expect(await metrics.text()).toMatch(/^# HELP http_request_duration_seconds/m);
+    }
+  });
+});

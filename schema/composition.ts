@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { composeServices } from '@apollo/composition';
+import { parse } from 'graphql';
+import { SUBGRAPHS } from '../subgraphs/catalog';
+
+export const SUPERGRAPH_PATH = join(__dirname, 'supergraph.graphql');
+
+/** Composes the supergraph from each subgraph's schema.graphql, in catalog order. */
+export function composeSupergraph(): string {
+  const result = composeServices(
+    SUBGRAPHS.map(({ name, port }) => ({
+      name,
+      url: `http://localhost:${port}/graphql`,
+      typeDefs: parse(readFileSync(join(__dirname, '..', 'subgraphs', name, 'schema.graphql'), 'utf8')),
+    })),
+  );
+  if (result.errors) {
+    throw new Error(`Composition failed:\n${result.errors.map((error) => `  - ${error.message}`).join('\n')}`);
+  }
+  return `${result.supergraphSdl.trimEnd()}\n`;
+}

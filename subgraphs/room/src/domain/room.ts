@@ -1,0 +1,61 @@
+import { Forbidden, InvalidState, isAdmin, type Identity, type User, requireRole, requireUser } from '@roombook/kernel';
+import { parseRegistration, parseUpdate, type RoomListing, type RoomListingChanges } from './listingRules';
+
+export interface Money {
+  readonly amount: number;
+  readonly currency: string;
+}
+
+export type RoomStatus = 'ACTIVE' | 'REMOVED';
+
+export interface Room extends RoomListing {
+  readonly id: string;
+  readonly hostId: string;
+  readonly status: RoomStatus;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** Increases with every change; events carry it as aggregateVersion. */
+  readonly version: number;
+}
+
+export function registerRoom(identity: Identity, input: unknown, id: string, now: Date): Room {
+  const host = requireRole(identity, 'HOST');
+  return {
+    id,
+    hostId: host.userId,
+    ...parseRegistration(input),
+    status: 'ACTIVE',
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+}
+
+export type RoomChange = { readonly room: Room; readonly changed: readonly (keyof RoomListingChanges)[] };
+
+/** Null when the input changes nothing, so no event is published for it. */
+export function updateRoom(identity: Identity, room: Room, input: unknown, now: Date): RoomChange | null {
+  assertManager(identity, room);
+  if (room.status === 'REMOVED') throw new InvalidState(`Room ${room.id} is REMOVED and can no longer be updated`);
+  const changes = parseUpdate(input);
+  const changed = (Object.keys(changes) as (keyof RoomListingChanges)[]).filter(
+    (field) => JSON.stringify(changes[field]) !== JSON.stringify(room[field]),
+  );
+  if (changed.length === 0) return null;
+  return { room: { ...room, ...changes, updatedAt: now, version: room.version + 1 }, changed };
+}
+
+/** Null when the room is already removed: removing twice is harmless. */
+export function removeRoom(identity: Identity, room: Room, now: Date): Room | null {
+  assertManager(identity, room);
+  if (room.status === 'REMOVED') return null;
+  return { ...room, status: 'REMOVED', updatedAt: now, version: room.version + 1 };
+}
+
+function assertManager(identity: Identity, room: Room): User {
+  const user = requireUser(identity);
+  if (user.userId !== room.hostId && !isAdmin(user)) {
+    throw new Forbidden(`Only the room's host or an ADMIN may change room ${room.id}`);
+  }
+  return user;
+}

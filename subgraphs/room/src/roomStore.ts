@@ -1,0 +1,98 @@
+import { outboxEntrySchema, type OutboxEntry, type OutboxRelay } from '@roombook/kernel';
+import { Schema, Types, type Connection, type Model } from 'mongoose';
+import type { Room, RoomStatus } from './domain/room';
+
+interface RoomDocument extends Omit<Room, 'id'> {
+  _id: string;
+  /** Lower-cased city, so the city filter ignores case and still uses an index. */
+  cityKey: string;
+  outbox: OutboxEntry[];
+}
+
+const roomSchema = new Schema<RoomDocument>(
+  {
+    _id: { type: String, required: true },
+    hostId: { type: String, required: true, index: true },
+    name: { type: String, required: true },
+    description: { type: String, default: null },
+    city: { type: String, required: true },
+    cityKey: { type: String, required: true, index: true },
+    capacity: { type: Number, required: true },
+    pricePerNight: { amount: { type: Number, required: true }, currency: { type: String, required: true } },
+    amenities: { type: [String], default: [] },
+    status: { type: String, enum: ['ACTIVE', 'REMOVED'], required: true, index: true },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    version: { type: Number, required: true },
+    outbox: { type: [outboxEntrySchema], default: [] },
+  },
+  { collection: 'rooms', versionKey: false },
+);
+
+export interface RoomListFilter {
+  readonly city?: string | null;
+  readonly hostId?: string | null;
+  readonly minCapacity?: number | null;
+  readonly status: RoomStatus;
+}
+
+/** Rooms and their outbox in one document, so a change and its event are one write. */
+export class RoomStore {
+  private readonly rooms: Model<RoomDocument>;
+
+  constructor(
+    database: Connection,
+    private readonly outbox: OutboxRelay,
+  ) {
+    this.rooms = database.model<RoomDocument>('Room', roomSchema);
+    outbox.track(this.rooms.collection);
+  }
+
+  /** Ids sort in creation order (ObjectId hex), which is the list order and the cursor. */
+  newId(): string {
+    return new Types.ObjectId().toHexString();
+  }
+
+  async findById(id: string): Promise<Room | null> {
+    const document = await this.rooms.findById(id, { outbox: 0 }).lean<RoomDocument>();
+    return document ? toRoom(document) : null;
+  }
+
+  async insert(room: Room, event: OutboxEntry): Promise<void> {
+    const { id, ...fields } = room;
+    await this.rooms.create({ _id: id, ...fields, cityKey: room.city.toLowerCase(), outbox: [event] });
+    this.outbox.nudge();
+  }
+
+  /** Optimistic: false when someone else changed the room since `expectedVersion` was read. */
+  async replace(room: Room, expectedVersion: number, event: OutboxEntry): Promise<boolean> {
+    const { id, ...fields } = room;
+    const result = await this.rooms.updateOne(
+      { _id: id, version: expectedVersion },
+      { $set: { ...fields, cityKey: room.city.toLowerCase() }, $push: { outbox: event } },
+    );
+    if (result.modifiedCount === 1) this.outbox.nudge();
+    return result.modifiedCount === 1;
+  }
+
+  async list(filter: RoomListFilter, limit: number, afterId: string | null): Promise<{ rooms: Room[]; totalCount: number }> {
+    const query: Record<string, unknown> = { status: filter.status };
+    if (filter.city) query.cityKey = filter.city.trim().toLowerCase();
+    if (filter.hostId) query.hostId = filter.hostId;
+    if (filter.minCapacity !== null && filter.minCapacity !== undefined) query.capacity = { $gte: filter.minCapacity };
+    const [documents, totalCount] = await Promise.all([
+      this.rooms
+        .find(afterId ? { ...query, _id: { $gt: afterId } } : query, { outbox: 0 })
+        .sort({ _id: 1 })
+        .limit(limit)
+        .lean<RoomDocument[]>(),
+      this.rooms.countDocuments(query),
+    ]);
+    return { rooms: documents.map(toRoom), totalCount };
+  }
+}
+
+function toRoom(document: RoomDocument): Room {
+  const { _id, cityKey: _cityKey, outbox: _outbox, ...room } = document;
+  return { id: _id, ...room, description: room.description ?? null, amenities: room.amenities ?? [] };
+}
