@@ -24,13 +24,16 @@ export class UserAuthenticator {
     if (!match) throw new Unauthenticated('Authorization must be "Bearer <token>"');
     let payload: JWTPayload;
     try {
-      payload = await this.verify(match[1]!);
+      payload = await this.verify(match[1]);
     } catch (error) {
       throw new Unauthenticated(
-        error instanceof errors.JWTExpired ? 'The token has expired' : 'The token is invalid (malformed or wrong signature)',
+        error instanceof errors.JWTExpired
+          ? 'The token has expired'
+          : 'The token is invalid (malformed or wrong signature)',
       );
     }
-    if (typeof payload.sub !== 'string' || payload.sub === '') throw new Unauthenticated('The token has no subject (sub)');
+    if (typeof payload.sub !== 'string' || payload.sub === '')
+      throw new Unauthenticated('The token has no subject (sub)');
     const roles = Array.isArray(payload.roles) ? payload.roles : [];
     return {
       kind: 'user',

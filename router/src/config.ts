@@ -6,10 +6,7 @@ import { ROUTER_PORT, SUBGRAPHS, subgraphUrlVariable } from '../../subgraphs/cat
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789';
 
 const subgraphUrls = Object.fromEntries(
-  SUBGRAPHS.map(({ name, port }) => [
-    subgraphUrlVariable(name),
-    z.url().default(`http://127.0.0.1:${port}/graphql`),
-  ]),
+  SUBGRAPHS.map(({ name, port }) => [subgraphUrlVariable(name), z.url().default(`http://127.0.0.1:${port}/graphql`)]),
 );
 
 export const configSchema = z.object({

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { IDENTITY_HEADER, InternalTokens, type Identity } from '@roombook/kernel';
+import { ANONYMOUS, IDENTITY_HEADER, InternalTokens, type Identity } from '@roombook/kernel';
 import type { RouterConfig } from './config';
 import { subgraphUrl } from './config';
 
@@ -18,7 +18,7 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>) {
-    const identity: Identity = context.identity ?? { kind: 'anonymous' };
+    const identity: Identity = (context as Partial<RouterContext>).identity ?? ANONYMOUS;
     request.http?.headers.set(IDENTITY_HEADER, await this.tokens.sign(identity));
   }
 }

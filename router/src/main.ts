@@ -7,7 +7,7 @@ startRouter(config).then(
   (router) => {
     const log = createLogger('router', config.LOG_LEVEL);
     log.info(`Router ready at http://localhost:${router.port}/graphql`);
-    stopOnSignal(router.stop, log);
+    stopOnSignal(() => router.stop(), log);
   },
   (error: unknown) => {
     console.error('router failed to start:', error);

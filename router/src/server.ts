@@ -26,7 +26,10 @@ import { createGateway, type RouterContext } from './gateway';
 
 export const DEFAULT_SUPERGRAPH_PATH = join(__dirname, '..', '..', 'schema', 'supergraph.graphql');
 
-export async function startRouter(config: RouterConfig, supergraphPath = DEFAULT_SUPERGRAPH_PATH): Promise<RunningService> {
+export async function startRouter(
+  config: RouterConfig,
+  supergraphPath = DEFAULT_SUPERGRAPH_PATH,
+): Promise<RunningService> {
   assertProductionSecrets(config.NODE_ENV, {
     JWT_SECRET: { value: config.JWT_SECRET, devDefault: DEV_JWT_SECRET },
     SUBGRAPH_SECRET: { value: config.SUBGRAPH_SECRET, devDefault: DEV_SUBGRAPH_SECRET },
@@ -98,7 +101,12 @@ async function identify(authenticator: UserAuthenticator, authorization: string 
 }
 
 /** Body-parser failures (too large: 413, malformed JSON: 400) answered as GraphQL-shaped errors. */
-const requestErrors: ErrorRequestHandler = (error: { status?: number; type?: string; message?: string }, _req, res, next) => {
+const requestErrors: ErrorRequestHandler = (
+  error: { status?: number; type?: string; message?: string },
+  _req,
+  res,
+  next,
+) => {
   if (!error.status) {
     next(error);
     return;

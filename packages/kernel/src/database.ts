@@ -12,6 +12,10 @@ export async function connectDatabase(url: string, databaseName: string): Promis
   return connection;
 }
 
+export function isDatabaseConnected(connection: Connection): boolean {
+  return connection.readyState === mongoose.ConnectionStates.connected;
+}
+
 export function isDuplicateKeyError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }

@@ -46,7 +46,11 @@ export class InternalTokens {
   async verify(token: string | undefined): Promise<Identity> {
     if (!token) throw new InvalidInternalToken(new Error('no token'));
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ['HS256'],
+      });
       if (payload.kind === 'service' && payload.sub) return { kind: 'service', service: payload.sub };
       if (payload.kind === 'user' && payload.sub) {
         const roles = Array.isArray(payload.roles)

@@ -1,6 +1,9 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
@@ -8,7 +11,7 @@ import express, { type Express } from 'express';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import type { Connection } from 'mongoose';
 import { databaseName, type SubgraphConfig } from './config';
-import { connectDatabase } from './database';
+import { connectDatabase, isDatabaseConnected } from './database';
 import { EventConsumer, type ConsumerSpec } from './events/consumer';
 import { connectBroker, type Broker } from './events/nats';
 import { OutboxRelay } from './events/outbox';
@@ -75,12 +78,17 @@ export async function startSubgraph(
   const apollo = new ApolloServer<RequestContext>({
     schema: buildSubgraphSchema([{ typeDefs: parts.typeDefs, resolvers: parts.resolvers }]),
     formatError: createErrorFormatter(log, config.NODE_ENV !== 'production'),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      // Traces are for Apollo Studio, which this system does not report to.
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
     includeStacktraceInErrorResponses: false,
   });
   await apollo.start();
 
-  const app = createServiceApp(metrics, () => database.readyState === 1 && broker.isConnected());
+  const app = createServiceApp(metrics, () => isDatabaseConnected(database) && broker.isConnected());
   parts.internalRoutes?.(app);
   app.use(
     '/graphql',

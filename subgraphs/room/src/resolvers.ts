@@ -5,7 +5,12 @@ import type { RoomCommands } from './roomCommands';
 import type { RoomStore } from './roomStore';
 
 interface RoomsArgs {
-  filter?: { city?: string | null; hostId?: string | null; minCapacity?: number | null; status?: RoomStatus | null } | null;
+  filter?: {
+    city?: string | null;
+    hostId?: string | null;
+    minCapacity?: number | null;
+    status?: RoomStatus | null;
+  } | null;
   first?: number | null;
   after?: string | null;
 }

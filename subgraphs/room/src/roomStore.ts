@@ -75,7 +75,11 @@ export class RoomStore {
     return result.modifiedCount === 1;
   }
 
-  async list(filter: RoomListFilter, limit: number, afterId: string | null): Promise<{ rooms: Room[]; totalCount: number }> {
+  async list(
+    filter: RoomListFilter,
+    limit: number,
+    afterId: string | null,
+  ): Promise<{ rooms: Room[]; totalCount: number }> {
     const query: Record<string, unknown> = { status: filter.status };
     if (filter.city) query.cityKey = filter.city.trim().toLowerCase();
     if (filter.hostId) query.hostId = filter.hostId;

@@ -84,22 +84,32 @@ describe('registerRoom', () => {
   ])('rejects a bad %s with BAD_USER_INPUT naming the field', async (field, override) => {
     const response = await system.graphql(REGISTER, { input: listing(override) }, hana);
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
-    expect(response.errors![0]!.message).toMatch(new RegExp(`^${field.replace(/\./g, '\\.')} `));
-    expect(response.errors![0]!.extensions?.field).toBe(field);
+    expect(response.errors![0].message).toMatch(new RegExp(`^${field.replace(/\./g, '\\.')} `));
+    expect(response.errors![0].extensions?.field).toBe(field);
   });
 });
 
 describe('updateRoom and removeRoom', () => {
   it('lets the host change the listing', async () => {
     const room = await register(hana);
-    const response = await system.graphql(UPDATE, { id: room.id, input: { capacity: 4, amenities: ['wifi', 'desk'] } }, hana);
-    expect(response.data?.updateRoom).toMatchObject({ capacity: 4, amenities: ['wifi', 'desk'], name: 'Loft by the river' });
+    const response = await system.graphql(
+      UPDATE,
+      { id: room.id, input: { capacity: 4, amenities: ['wifi', 'desk'] } },
+      hana,
+    );
+    expect(response.data?.updateRoom).toMatchObject({
+      capacity: 4,
+      amenities: ['wifi', 'desk'],
+      name: 'Loft by the river',
+    });
     expect(Date.parse(response.data?.updateRoom.updatedAt)).toBeGreaterThanOrEqual(Date.parse(room.updatedAt));
   });
 
   it('lets an ADMIN change any room but not another host', async () => {
     const room = await register(hana);
-    expect(errorCodes(await system.graphql(UPDATE, { id: room.id, input: { capacity: 3 } }, omar))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await system.graphql(UPDATE, { id: room.id, input: { capacity: 3 } }, omar))).toEqual([
+      'FORBIDDEN',
+    ]);
     expect(errorCodes(await system.graphql(REMOVE, { id: room.id }, omar))).toEqual(['FORBIDDEN']);
     expect(errorCodes(await system.graphql(REMOVE, { id: room.id }))).toEqual(['UNAUTHENTICATED']);
     const byAdmin = await system.graphql(UPDATE, { id: room.id, input: { capacity: 3 } }, ada);
@@ -110,15 +120,20 @@ describe('updateRoom and removeRoom', () => {
     const room = await register(hana, { description: 'old' });
     const bad = await system.graphql(UPDATE, { id: room.id, input: { capacity: 99 } }, hana);
     expect(errorCodes(bad)).toEqual(['BAD_USER_INPUT']);
-    expect(bad.errors![0]!.message).toMatch(/^input\.capacity /);
+    expect(bad.errors![0].message).toMatch(/^input\.capacity /);
     const nullName = await system.graphql(UPDATE, { id: room.id, input: { name: null } }, hana);
-    expect(nullName.errors![0]).toMatchObject({ message: 'input.name cannot be null', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(nullName.errors![0]).toMatchObject({
+      message: 'input.name cannot be null',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
     const cleared = await system.graphql(UPDATE, { id: room.id, input: { description: null } }, hana);
     expect(cleared.data?.updateRoom.description).toBeNull();
   });
 
   it('answers NOT_FOUND for a room that does not exist', async () => {
-    expect(errorCodes(await system.graphql(UPDATE, { id: 'nope', input: { capacity: 2 } }, hana))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await system.graphql(UPDATE, { id: 'nope', input: { capacity: 2 } }, hana))).toEqual([
+      'NOT_FOUND',
+    ]);
     expect(errorCodes(await system.graphql(REMOVE, { id: '000000000000000000000000' }, ada))).toEqual(['NOT_FOUND']);
   });
 
@@ -128,7 +143,9 @@ describe('updateRoom and removeRoom', () => {
     expect(removed.data?.removeRoom.status).toBe('REMOVED');
     const again = await system.graphql(REMOVE, { id: room.id }, hana);
     expect(again.data?.removeRoom).toEqual(removed.data?.removeRoom);
-    expect(errorCodes(await system.graphql(UPDATE, { id: room.id, input: { capacity: 3 } }, hana))).toEqual(['INVALID_STATE']);
+    expect(errorCodes(await system.graphql(UPDATE, { id: room.id, input: { capacity: 3 } }, hana))).toEqual([
+      'INVALID_STATE',
+    ]);
     expect((await system.graphql(ROOM, { id: room.id })).data?.room.status).toBe('REMOVED');
   });
 });
@@ -184,9 +201,9 @@ describe('room and rooms', () => {
   it('rejects a page size out of range and a forged cursor', async () => {
     const tooMany = await system.graphql(ROOMS, { first: 101 });
     expect(errorCodes(tooMany)).toEqual(['BAD_USER_INPUT']);
-    expect(tooMany.errors![0]!.message).toMatch(/^first /);
+    expect(tooMany.errors![0].message).toMatch(/^first /);
     const forged = await system.graphql(ROOMS, { after: 'not a cursor!' });
     expect(errorCodes(forged)).toEqual(['BAD_USER_INPUT']);
-    expect(forged.errors![0]!.message).toMatch(/^after /);
+    expect(forged.errors![0].message).toMatch(/^after /);
   });
 });

@@ -11,7 +11,8 @@ export interface ConsumerSpec {
   /** Durable consumer name, shared by all replicas of a service so each event is handled once. */
   readonly durable: string;
   readonly stream: StreamName;
-  readonly filterSubjects?: readonly string[];
+  /** One subject filter (nats-server 2.9, as Debian ships it, has no multi-filter consumers). */
+  readonly filterSubject?: string;
   /** Deliveries before a message goes to the dead-letter subject. */
   readonly maxDeliveries?: number;
   /** First redelivery delay; doubles with each further attempt. */
@@ -69,13 +70,14 @@ export class EventConsumer {
       ack_wait: ACK_WAIT_NS,
       // The bound is enforced here (dead-lettering with the error), not by the server, which would drop silently.
       max_deliver: -1,
-      ...(this.spec.filterSubjects ? { filter_subjects: [...this.spec.filterSubjects] } : {}),
+      ...(this.spec.filterSubject ? { filter_subject: this.spec.filterSubject } : {}),
     };
     const stream = STREAMS[this.spec.stream].name;
     try {
       await this.broker.manager.consumers.add(stream, config);
     } catch (error) {
-      if (error instanceof JetStreamApiError) await this.broker.manager.consumers.update(stream, this.spec.durable, config);
+      if (error instanceof JetStreamApiError)
+        await this.broker.manager.consumers.update(stream, this.spec.durable, config);
       else throw error;
     }
   }
@@ -106,7 +108,10 @@ export class EventConsumer {
     const deliveries = message.info.deliveryCount;
     const reason = error instanceof Error ? error.message : String(error);
     if (deliveries < this.maxDeliveries) {
-      this.log.warn({ err: error, subject: message.subject, deliveries, eventId: event?.id }, 'event handling failed; will retry');
+      this.log.warn(
+        { err: error, subject: message.subject, deliveries, eventId: event?.id },
+        'event handling failed; will retry',
+      );
       message.nak(this.redeliveryDelayMs * 2 ** (deliveries - 1));
       this.metrics.eventsConsumed.inc({ consumer: this.spec.durable, outcome: 'retried' });
       return;

@@ -40,7 +40,8 @@ export function createErrorFormatter(log: Logger, exposeInternals: boolean) {
     const code = formatted.extensions?.code;
     if (code === 'INTERNAL_SERVER_ERROR' || code === undefined) {
       log.error({ err: original, path: formatted.path }, 'unexpected error');
-      if (!exposeInternals) return { ...formatted, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      if (!exposeInternals)
+        return { ...formatted, message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     }
     return formatted;
   };

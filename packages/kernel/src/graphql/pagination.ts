@@ -7,7 +7,8 @@ export function encodeCursor(key: string): string {
 
 export function decodeCursor(cursor: string, field = 'after'): string {
   const key = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (key.length === 0 || encodeCursor(key) !== cursor) throw new InvalidInput(field, 'is not a cursor this API returned');
+  if (key.length === 0 || encodeCursor(key) !== cursor)
+    throw new InvalidInput(field, 'is not a cursor this API returned');
   return key;
 }
 

@@ -11,11 +11,13 @@ export const DateScalar = new GraphQLScalarType<string, string>({
   description: 'A calendar date, "YYYY-MM-DD"',
   serialize: (value) => String(value),
   parseValue: (value) => {
-    if (typeof value !== 'string' || !isCalendarDate(value)) throw invalid('Date', 'must be a calendar date "YYYY-MM-DD"');
+    if (typeof value !== 'string' || !isCalendarDate(value))
+      throw invalid('Date', 'must be a calendar date "YYYY-MM-DD"');
     return value;
   },
   parseLiteral: (ast) => {
-    if (ast.kind !== Kind.STRING || !isCalendarDate(ast.value)) throw invalid('Date', 'must be a calendar date "YYYY-MM-DD"');
+    if (ast.kind !== Kind.STRING || !isCalendarDate(ast.value))
+      throw invalid('Date', 'must be a calendar date "YYYY-MM-DD"');
     return ast.value;
   },
 });

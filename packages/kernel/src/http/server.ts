@@ -4,6 +4,8 @@ import express, { type Express } from 'express';
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from './metrics';
 
+const KNOWN_ROUTES = new Set(['/graphql', '/health/live', '/health/ready', '/metrics']);
+
 export type ReadinessCheck = () => boolean | Promise<boolean>;
 
 /** An express app with the endpoints every service has: /health/live, /health/ready, /metrics. */
@@ -12,7 +14,9 @@ export function createServiceApp(metrics: ServiceMetrics, isReady: ReadinessChec
   app.disable('x-powered-by');
   app.use((req, res, next) => {
     const stop = metrics.httpRequests.startTimer({ method: req.method });
-    res.on('finish', () => stop({ route: req.route?.path ?? req.baseUrl ?? req.path, status: String(res.statusCode) }));
+    // Only known paths become labels, so random URLs cannot blow up the metric's cardinality.
+    const route = KNOWN_ROUTES.has(req.path) ? req.path : 'other';
+    res.on('finish', () => stop({ route, status: String(res.statusCode) }));
     next();
   });
   app.get('/health/live', (_req, res) => {

@@ -13,10 +13,22 @@ export interface RoomListing {
 
 export type RoomListingChanges = Partial<RoomListing>;
 
-const name = z.string().trim().min(1, 'must be 1..120 characters after trimming').max(120, 'must be 1..120 characters after trimming');
+const name = z
+  .string()
+  .trim()
+  .min(1, 'must be 1..120 characters after trimming')
+  .max(120, 'must be 1..120 characters after trimming');
 const description = z.string().max(2000, 'must be at most 2000 characters').nullable();
-const city = z.string().trim().min(1, 'must be 1..80 characters after trimming').max(80, 'must be 1..80 characters after trimming');
-const capacity = z.number().int('must be a whole number').min(1, 'must be between 1 and 50').max(50, 'must be between 1 and 50');
+const city = z
+  .string()
+  .trim()
+  .min(1, 'must be 1..80 characters after trimming')
+  .max(80, 'must be 1..80 characters after trimming');
+const capacity = z
+  .number()
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 50')
+  .max(50, 'must be between 1 and 50');
 const money = z.object({
   amount: z.number().int('must be a whole number of minor units').positive('must be greater than 0'),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be three upper-case letters (ISO-4217)'),
@@ -54,12 +66,12 @@ export function parseUpdate(input: unknown): RoomListingChanges {
     if (record[field] === null) throw new InvalidInput(`input.${field}`, notNull);
   }
   const parsed = parseWith(update, input);
-  return Object.fromEntries(Object.entries(parsed).filter(([, value]) => value !== undefined)) as RoomListingChanges;
+  return Object.fromEntries(Object.entries(parsed).filter(([, value]) => value !== undefined));
 }
 
 function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  const issue = result.error.issues[0];
   throw new InvalidInput(['input', ...issue.path].join('.'), issue.message);
 }

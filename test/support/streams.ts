@@ -1,0 +1,45 @@
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
+import type { EventEnvelope } from '@roombook/kernel';
+
+export interface StoredEvent {
+  readonly subject: string;
+  readonly event: EventEnvelope;
+  readonly headers: Record<string, string>;
+}
+
+/** Every message a stream holds now, oldest first, read without a consumer (so it changes nothing). */
+export async function readStream(natsUrl: string, stream: string): Promise<StoredEvent[]> {
+  const connection = await connect({ servers: natsUrl });
+  try {
+    const manager = await jetstreamManager(connection);
+    const { state } = await manager.streams.info(stream);
+    const stored: StoredEvent[] = [];
+    for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq += 1) {
+      const message: StoredMsg | null = await manager.streams.getMessage(stream, { seq });
+      if (!message) continue;
+      const headers: Record<string, string> = {};
+      for (const key of message.header?.keys() ?? []) headers[key] = message.header.get(key);
+      stored.push({ subject: message.subject, event: message.json<EventEnvelope>(), headers });
+    }
+    return stored;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Awaits a condition that other processes make true (an event arriving, an outbox draining). */
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  { timeoutMs = 20_000, intervalMs = 50 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

@@ -1,0 +1,18 @@
+import { SignJWT } from 'jose';
+import { DEV_JWT_SECRET } from '../../router/src/config';
+
+export type TestRole = 'HOST' | 'GUEST' | 'ADMIN';
+
+/** A client token as `npm run token` makes it (HS256 with the router's JWT_SECRET). */
+export function tokenFor(
+  sub: string,
+  roles: readonly TestRole[],
+  options: { secret?: string; expiresAt?: number } = {},
+): Promise<string> {
+  return new SignJWT({ roles })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresAt ?? '1h')
+    .sign(new TextEncoder().encode(options.secret ?? DEV_JWT_SECRET));
+}
