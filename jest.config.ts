@@ -1,0 +1,49 @@
+/** @jest-config-loader esbuild-register */
+// Node 20 cannot load a TypeScript config by itself; esbuild-register (a devDependency) does.
+import os from 'node:os';
+import type { Config } from 'jest';
+
+/** TypeScript to CommonJS, as Node 20 runs it under Jest; no decorators anywhere in this codebase. */
+const swcTypeScript = {
+  jsc: { parser: { syntax: 'typescript', decorators: false }, target: 'es2022' },
+  module: { type: 'commonjs' },
+  sourceMaps: 'inline',
+} as const;
+
+/** ESM-only dependencies must be compiled to CommonJS too, or `import { jwtVerify } from 'jose'` fails. */
+const swcJavaScript = {
+  jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' },
+  module: { type: 'commonjs' },
+} as const;
+const ESM_ONLY_PACKAGES = ['jose', '@nats-io', 'graphql-ws'];
+
+const common = {
+  testEnvironment: 'node',
+  roots: ['packages', 'subgraphs', 'router', 'schema', 'scripts', 'test'].map((dir) => `<rootDir>/${dir}`),
+  transform: {
+    '^.+\\.(ts|mts|cts)$': ['@swc/jest', swcTypeScript],
+    '^.+\\.(js|mjs|cjs)$': ['@swc/jest', swcJavaScript],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_PACKAGES.join('|')})/)`],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/.data/'],
+} satisfies Config;
+
+/** Integration and end-to-end tests share one MongoDB-wire server per run and need longer than 5 s. */
+const withRealServers = {
+  globalSetup: '<rootDir>/test/setup/startTestMongo.ts',
+  globalTeardown: '<rootDir>/test/setup/stopTestMongo.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/setup/longTestTimeout.ts'],
+} satisfies Config;
+
+const config: Config = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['**/*.unit.test.ts'] },
+    { ...common, ...withRealServers, displayName: 'integration', testMatch: ['**/*.int.test.ts'] },
+    { ...common, ...withRealServers, displayName: 'e2e', testMatch: ['**/*.e2e.test.ts'] },
+  ],
+  // Tests mostly wait on MongoDB, NATS and HTTP, so two workers keep even a 2-core machine busy
+  // without starving the servers; bigger machines get half their cores.
+  maxWorkers: Math.max(2, Math.floor(os.availableParallelism() / 2)),
+};
+
+export default config;

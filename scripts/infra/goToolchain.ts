@@ -1,0 +1,38 @@
+import { spawn } from 'node:child_process';
+import { findExecutable } from './executables';
+import { ServerInstallError } from './errors';
+
+/** The Go toolchain we can build servers with, if this machine has one. */
+export function findGo(): string | undefined {
+  return findExecutable('go', ['/usr/local/go/bin/go']);
+}
+
+export interface GoCommand {
+  readonly go: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly extraEnv?: Readonly<Record<string, string>>;
+}
+
+/** Runs a go command to completion and returns its stdout; a failure carries the end of its output. */
+export function runGo({ go, args, cwd, extraEnv = {} }: GoCommand): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(go, [...args], {
+      cwd,
+      env: { ...process.env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', (error) =>
+      reject(new ServerInstallError(`could not run ${go}: ${error.message}`, { cause: error })),
+    );
+    child.once('close', (code) => {
+      if (code === 0) return resolve(stdout);
+      const output = `${stdout}\n${stderr}`.trim().split('\n').slice(-20).join('\n');
+      reject(new ServerInstallError(`\`go ${args.join(' ')}\` failed (exit ${code}):\n${output}`));
+    });
+  });
+}
