@@ -17,3 +17,5 @@ export * from './graphql/pagination';
 export * from './graphql/errorMapping';
 export * from './http/metrics';
 export * from './http/server';
+export * from './sealing';
+export * from './serviceClient';

@@ -7,7 +7,7 @@ import {
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import express, { type Express } from 'express';
+import express, { type Router } from 'express';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import type { Connection } from 'mongoose';
 import { databaseName, type SubgraphConfig } from './config';
@@ -43,9 +43,9 @@ export interface SubgraphParts {
   readonly typeDefs: DocumentNode;
   readonly resolvers: GraphQLResolverMap<RequestContext>;
   readonly consumers?: readonly ConsumerSpec[];
-  /** Service-to-service endpoints (not part of the graph), mounted under /internal. */
-  readonly internalRoutes?: (app: Express) => void;
-  readonly onStop?: () => Promise<void>;
+  /** Service-to-service endpoints (not part of the graph), mounted under /internal; only other services may call them. */
+  readonly internalRoutes?: (router: Router) => void;
+  readonly onStop?: () => void | Promise<void>;
 }
 
 export interface RunningService {
@@ -89,7 +89,16 @@ export async function startSubgraph(
   await apollo.start();
 
   const app = createServiceApp(metrics, () => isDatabaseConnected(database) && broker.isConnected());
-  parts.internalRoutes?.(app);
+  if (parts.internalRoutes) {
+    const internal = express.Router();
+    internal.use(express.json({ limit: MAX_BODY }), async (req, res, next) => {
+      const caller = await tokens.verify(req.header(IDENTITY_HEADER)).catch(() => undefined);
+      if (caller?.kind === 'service') next();
+      else res.status(401).json({ error: 'only services may call /internal' });
+    });
+    parts.internalRoutes(internal);
+    app.use('/internal', internal);
+  }
   app.use(
     '/graphql',
     express.json({ limit: MAX_BODY }),

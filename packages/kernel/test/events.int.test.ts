@@ -131,7 +131,7 @@ describe('OutboxRelay', () => {
     await aggregates.insertOne({ _id: 'relay-aggregate', outbox: [first, second] });
     // A previous relay published the first event and crashed before removing it from the outbox.
     const { subject: _subject, ...published } = first;
-    await publish(first.subject, published as EventEnvelope);
+    await publish(first.subject, published);
 
     const relay = new OutboxRelay(broker, log, createMetrics('kernel-test'));
     relay.track(aggregates);

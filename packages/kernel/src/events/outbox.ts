@@ -48,8 +48,9 @@ export class OutboxRelay {
   ) {}
 
   /** Adds a collection whose documents have an `outbox` array. */
-  track(collection: Collection): void {
-    this.collections.push(collection);
+  // Any document type will do: the relay reads and pops only the `outbox` field.
+  track<Document extends object>(collection: Collection<Document>): void {
+    this.collections.push(collection as unknown as Collection);
   }
 
   start(): void {

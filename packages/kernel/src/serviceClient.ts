@@ -1,0 +1,57 @@
+import { IDENTITY_HEADER, type InternalTokens } from './internalToken';
+
+export class ServiceCallFailed extends Error {
+  constructor(
+    readonly target: string,
+    readonly status: number | undefined,
+    cause?: unknown,
+  ) {
+    super(`Call to ${target} failed${status ? ` with HTTP ${status}` : ''}`, { cause });
+    this.name = 'ServiceCallFailed';
+  }
+}
+
+/** Calls another service as this service (identity kind "service"), with a deadline. */
+export class ServiceClient {
+  constructor(
+    private readonly service: string,
+    private readonly tokens: InternalTokens,
+  ) {}
+
+  async postJson<Response>(url: string, body: unknown, timeoutMs: number): Promise<Response> {
+    let response: globalThis.Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [IDENTITY_HEADER]: await this.tokens.sign({ kind: 'service', service: this.service }),
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw new ServiceCallFailed(url, undefined, error);
+    }
+    if (!response.ok) throw new ServiceCallFailed(url, response.status);
+    return (await response.json()) as Response;
+  }
+
+  /** A GraphQL request to a subgraph; GraphQL errors count as a failed call. */
+  async graphql<Data>(
+    url: string,
+    query: string,
+    variables: Record<string, unknown>,
+    timeoutMs: number,
+  ): Promise<Data> {
+    const result = await this.postJson<{ data?: Data; errors?: { message: string }[] }>(
+      url,
+      { query, variables },
+      timeoutMs,
+    );
+    if (result.errors?.length || !result.data) {
+      throw new ServiceCallFailed(url, 200, new Error(result.errors?.map((error) => error.message).join('; ')));
+    }
+    return result.data;
+  }
+}
