@@ -9,7 +9,10 @@ export interface SubgraphEntry {
   readonly port: number;
 }
 
-export const SUBGRAPHS: readonly SubgraphEntry[] = [{ name: 'room', port: 4001 }];
+export const SUBGRAPHS: readonly SubgraphEntry[] = [
+  { name: 'room', port: 4001 },
+  { name: 'reservation', port: 4002 },
+];
 
 export const ROUTER_PORT = 4000;
 

@@ -7,7 +7,7 @@ const PUBLIC_QUERY = `{ rooms { totalCount } }`;
 let system: TestSystem;
 
 beforeAll(async () => {
-  system = await startSystem(['room'], { MAX_QUERY_DEPTH: '4' });
+  system = await startSystem(['room'], { router: { MAX_QUERY_DEPTH: '4' } });
 });
 afterAll(() => system.stop());
 

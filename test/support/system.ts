@@ -1,16 +1,25 @@
-import { subgraphEnv, type RunningService, type SubgraphConfig } from '@roombook/kernel';
+import type { RunningService } from '@roombook/kernel';
 import { configSchema as routerConfigSchema } from '../../router/src/config';
 import { startRouter } from '../../router/src/server';
-import { subgraphUrlVariable } from '../../subgraphs/catalog';
+import { SUBGRAPHS, subgraphUrlVariable } from '../../subgraphs/catalog';
+import { configSchema as roomConfigSchema } from '../../subgraphs/room/src/config';
 import { startRoomService } from '../../subgraphs/room/src/service';
+import { configSchema as reservationConfigSchema } from '../../subgraphs/reservation/src/config';
+import { startReservationService } from '../../subgraphs/reservation/src/service';
 import { bearer, postGraphQL, type GraphQLResponse } from './graphqlClient';
 import { dropDatabases, testMongoUrl, uniqueDbPrefix } from './mongo';
 import { startNatsServer, type TestNatsServer } from './natsServer';
 
-/** How each subgraph is started in-process; a subgraph joins the e2e suite by adding a line. */
+type Environment = Record<string, string>;
+
+/** How each subgraph is started in-process from its environment; a subgraph joins the suite by adding a line. */
 const SUBGRAPH_STARTERS = {
-  room: startRoomService,
-} satisfies Record<string, (config: SubgraphConfig) => Promise<RunningService>>;
+  room: (environment: Environment) => startRoomService(roomConfigSchema.parse(environment)),
+  reservation: (environment: Environment) => startReservationService(reservationConfigSchema.parse(environment)),
+} satisfies Record<string, (environment: Environment) => Promise<RunningService>>;
+
+/** Where absent subgraphs are "reached": a closed port, so a test never talks to a running `npm start`. */
+const NOWHERE = 'http://127.0.0.1:9/graphql';
 
 export type SubgraphName = keyof typeof SUBGRAPH_STARTERS;
 
@@ -37,36 +46,42 @@ export interface TestSystem {
  */
 export async function startSystem(
   names: readonly SubgraphName[] = ['room'],
-  routerEnvironment: Record<string, string> = {},
+  options: { router?: Environment; subgraphs?: Partial<Record<SubgraphName, Environment>> } = {},
 ): Promise<TestSystem> {
   const nats = await startNatsServer();
   const dbPrefix = uniqueDbPrefix();
   const mongoUrl = testMongoUrl();
-  const configs = new Map<SubgraphName, SubgraphConfig>();
   const running = new Map<SubgraphName, RunningService>();
+  const logLevel = process.env.TEST_LOG_LEVEL ?? 'silent';
+  const peerUrls = (): Environment =>
+    Object.fromEntries(
+      SUBGRAPHS.map(({ name }) => [subgraphUrlVariable(name), running.get(name as SubgraphName)?.url ?? NOWHERE]),
+    );
 
+  // In the order given, so a subgraph that calls another (reservation calls payment) starts after it.
   const launch = async (name: SubgraphName, port: number) => {
-    const config = subgraphEnv.parse({
+    const environment = {
+      ...peerUrls(),
       PORT: String(port),
       MONGO_URL: mongoUrl,
       MONGO_DB_PREFIX: dbPrefix,
       NATS_URL: nats.url,
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      LOG_LEVEL: logLevel,
       NODE_ENV: 'test',
-    });
-    configs.set(name, config);
-    running.set(name, await SUBGRAPH_STARTERS[name](config));
+      ...options.subgraphs?.[name],
+    };
+    running.set(name, await SUBGRAPH_STARTERS[name](environment));
   };
   for (const name of names) await launch(name, 0);
 
   const router = await startRouter(
     routerConfigSchema.parse({
       PORT: '0',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      LOG_LEVEL: logLevel,
       NODE_ENV: 'test',
       NATS_URL: nats.url,
-      ...Object.fromEntries([...running].map(([name, service]) => [subgraphUrlVariable(name), service.url])),
-      ...routerEnvironment,
+      ...peerUrls(),
+      ...options.router,
     }),
   );
 

@@ -58,11 +58,11 @@ it('publishes each room change exactly once, in order, as an event envelope', as
     expect(headers['Nats-Msg-Id']).toBe(event.id);
     expect(Date.parse(event.occurredAt)).not.toBeNaN();
   }
-  expect(stored[1]!.event.data).toMatchObject({
+  expect(stored[1].event.data).toMatchObject({
     changed: ['capacity'],
     room: { id: roomId, capacity: 4, hostId: 'hana' },
   });
-  expect(stored[2]!.event.data).toMatchObject({ room: { status: 'REMOVED' } });
+  expect(stored[2].event.data).toMatchObject({ room: { status: 'REMOVED' } });
 });
 
 it('keeps changes made while NATS is down and publishes them exactly once when it is back', async () => {

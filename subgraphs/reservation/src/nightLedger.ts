@@ -1,0 +1,89 @@
+import { isDuplicateKeyError } from '@roombook/kernel';
+import { randomUUID } from 'node:crypto';
+import { Schema, type Connection, type Model } from 'mongoose';
+import { nightsOf } from './domain/stay';
+
+interface NightClaim {
+  /** "<roomId>|<night>": the unique _id is what makes a second claim on any night fail, whatever the concurrency. */
+  _id: string;
+  roomId: string;
+  night: string;
+  reservationId: string;
+  /** Which attempt made the claim, so a failed attempt releases only its own claims. */
+  attempt: string;
+  claimedAt: Date;
+}
+
+const nightClaimSchema = new Schema<NightClaim>(
+  {
+    _id: { type: String, required: true },
+    roomId: { type: String, required: true },
+    night: { type: String, required: true },
+    reservationId: { type: String, required: true, index: true },
+    attempt: { type: String, required: true, index: true },
+    claimedAt: { type: Date, required: true },
+  },
+  { collection: 'night_claims', versionKey: false },
+);
+
+/** Claims of room-nights: one document per night held by a PENDING, CONFIRMED or CANCELLATION_REQUESTED stay. */
+export class NightLedger {
+  private readonly claims: Model<NightClaim>;
+
+  constructor(database: Connection) {
+    this.claims = database.model<NightClaim>('NightClaim', nightClaimSchema);
+  }
+
+  /** All nights or none: returns the attempt id, or null when any night is taken. */
+  async claim(roomId: string, checkIn: string, checkOut: string, reservationId: string): Promise<string | null> {
+    const attempt = randomUUID();
+    const claimedAt = new Date();
+    const claims = nightsOf(checkIn, checkOut).map((night) => ({
+      _id: `${roomId}|${night}`,
+      roomId,
+      night,
+      reservationId,
+      attempt,
+      claimedAt,
+    }));
+    try {
+      await this.claims.insertMany(claims, { ordered: true });
+      return attempt;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      await this.claims.deleteMany({ attempt });
+      return null;
+    }
+  }
+
+  async releaseAttempt(attempt: string): Promise<void> {
+    await this.claims.deleteMany({ attempt });
+  }
+
+  async release(reservationId: string): Promise<void> {
+    await this.claims.deleteMany({ reservationId });
+  }
+
+  async isFree(roomId: string, checkIn: string, checkOut: string): Promise<boolean> {
+    const ids = nightsOf(checkIn, checkOut).map((night) => `${roomId}|${night}`);
+    return (await this.claims.countDocuments({ _id: { $in: ids } })) === 0;
+  }
+
+  /**
+   * Frees nights a crash left behind: claims older than `graceMs` whose reservation was never
+   * stored, or has since been rejected or cancelled.
+   */
+  async sweep(graceMs: number, isStillHeld: (reservationIds: string[]) => Promise<Set<string>>): Promise<number> {
+    const stale = await this.claims
+      .find({ claimedAt: { $lt: new Date(Date.now() - graceMs) } }, { reservationId: 1 })
+      .limit(1000)
+      .lean<{ reservationId: string }[]>();
+    const ids = [...new Set(stale.map((claim) => claim.reservationId))];
+    if (ids.length === 0) return 0;
+    const held = await isStillHeld(ids);
+    const orphaned = ids.filter((id) => !held.has(id));
+    if (orphaned.length === 0) return 0;
+    const result = await this.claims.deleteMany({ reservationId: { $in: orphaned } });
+    return result.deletedCount;
+  }
+}

@@ -1,0 +1,124 @@
+import { type OutboxEntry, type OutboxRelay } from '@roombook/kernel';
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { Reservation, ReservationStatus } from './domain/reservation';
+import { outboxEntrySchema } from '@roombook/kernel';
+
+interface ReservationDocument extends Omit<Reservation, 'id'> {
+  _id: string;
+  outbox: OutboxEntry[];
+}
+
+const reservationSchema = new Schema<ReservationDocument>(
+  {
+    _id: { type: String, required: true },
+    roomId: { type: String, required: true, index: true },
+    guestId: { type: String, required: true, index: true },
+    hostId: { type: String, required: true },
+    checkIn: { type: String, required: true },
+    checkOut: { type: String, required: true },
+    nights: { type: Number, required: true },
+    guests: { type: Number, required: true },
+    totalPrice: { amount: { type: Number, required: true }, currency: { type: String, required: true } },
+    status: { type: String, required: true, index: true },
+    statusReason: { type: String, default: null },
+    history: [{ _id: false, status: String, at: Date, reason: { type: String, default: null } }],
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    version: { type: Number, required: true },
+    outbox: { type: [outboxEntrySchema], default: [] },
+  },
+  { collection: 'reservations', versionKey: false },
+);
+
+/** Reservations with their outbox: a status change and its event are one document write. */
+export class ReservationStore {
+  private readonly reservations: Model<ReservationDocument>;
+
+  constructor(
+    database: Connection,
+    private readonly outbox: OutboxRelay,
+  ) {
+    this.reservations = database.model<ReservationDocument>('Reservation', reservationSchema);
+    outbox.track(this.reservations.collection);
+  }
+
+  async findById(id: string): Promise<Reservation | null> {
+    const document = await this.reservations.findById(id, { outbox: 0 }).lean<ReservationDocument>();
+    return document ? toReservation(document) : null;
+  }
+
+  /**
+   * Stores a new reservation with its first event. False when the id exists already (the same
+   * idempotency key, raced). The event is not announced to the relay here: the caller first gives
+   * the synchronous payment call its chance, so the event path does not race it.
+   */
+  async insert(reservation: Reservation, event: OutboxEntry): Promise<boolean> {
+    const { id, ...fields } = reservation;
+    try {
+      await this.reservations.create({ _id: id, ...fields, outbox: [event] });
+      return true;
+    } catch (error) {
+      if ((error as { code?: number }).code === 11000) return false;
+      throw error;
+    }
+  }
+
+  /** Optimistic: false when someone else changed it since `expectedVersion`. */
+  async replace(reservation: Reservation, expectedVersion: number, event: OutboxEntry): Promise<boolean> {
+    const { id, ...fields } = reservation;
+    const result = await this.reservations.updateOne(
+      { _id: id, version: expectedVersion },
+      { $set: fields, $push: { outbox: event } },
+    );
+    if (result.modifiedCount === 1) this.outbox.nudge();
+    return result.modifiedCount === 1;
+  }
+
+  announce(): void {
+    this.outbox.nudge();
+  }
+
+  /** Newest first; the cursor is "<createdAt ISO>|<id>". */
+  async listByGuest(guestId: string, limit: number, after: { createdAt: Date; id: string } | null) {
+    const query = { guestId };
+    const page = after
+      ? {
+          ...query,
+          $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.id } }],
+        }
+      : query;
+    const [documents, totalCount] = await Promise.all([
+      this.reservations
+        .find(page, { outbox: 0 })
+        .sort({ createdAt: -1, _id: -1 })
+        .limit(limit)
+        .lean<ReservationDocument[]>(),
+      this.reservations.countDocuments(query),
+    ]);
+    return { reservations: documents.map(toReservation), totalCount };
+  }
+
+  /** Reservations of a room still to come, in the given states (for removing a room). */
+  async upcomingOfRoom(
+    roomId: string,
+    fromDate: string,
+    statuses: readonly ReservationStatus[],
+  ): Promise<Reservation[]> {
+    const documents = await this.reservations
+      .find({ roomId, status: { $in: statuses }, checkIn: { $gte: fromDate } }, { outbox: 0 })
+      .lean<ReservationDocument[]>();
+    return documents.map(toReservation);
+  }
+
+  async statusesOf(ids: readonly string[]): Promise<Map<string, ReservationStatus>> {
+    const documents = await this.reservations
+      .find({ _id: { $in: ids } }, { status: 1 })
+      .lean<{ _id: string; status: ReservationStatus }[]>();
+    return new Map(documents.map((document) => [document._id, document.status]));
+  }
+}
+
+function toReservation(document: ReservationDocument): Reservation {
+  const { _id, outbox: _outbox, ...reservation } = document;
+  return { id: _id, ...reservation, statusReason: reservation.statusReason ?? null };
+}

@@ -1,0 +1,85 @@
+import {
+  DateScalar,
+  DateTimeScalar,
+  InvalidInput,
+  decodeCursor,
+  pageSize,
+  requireUser,
+  toConnection,
+  type Identity,
+  type RequestContext,
+} from '@roombook/kernel';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { cancelReservation } from './cancelling/cancelReservation';
+import { assertMaySee } from './domain/access';
+import type { Reservation } from './domain/reservation';
+import { assertStayDates, type ReserveRoomInput } from './domain/stay';
+import type { NightLedger } from './nightLedger';
+import { reserveRoom, type ReserveRoomDependencies } from './reserving/reserveRoom';
+import type { RoomDirectory } from './roomDirectory';
+
+export function reservationResolvers(
+  deps: ReserveRoomDependencies & { ledger: NightLedger; rooms: RoomDirectory },
+): GraphQLResolverMap<RequestContext> {
+  const visible = async (identity: Identity, id: string): Promise<Reservation | null> => {
+    if (identity.kind !== 'service') requireUser(identity);
+    const reservation = await deps.store.findById(id);
+    if (reservation) assertMaySee(identity, reservation);
+    return reservation;
+  };
+
+  return {
+    Date: DateScalar,
+    DateTime: DateTimeScalar,
+    Query: {
+      reservation: (_: unknown, { id }: { id: string }, { identity }: RequestContext) => visible(identity, id),
+      myReservations: async (
+        _: unknown,
+        { first, after }: { first?: number | null; after?: string | null },
+        { identity }: RequestContext,
+      ) => {
+        const guest = requireUser(identity);
+        const size = pageSize(first);
+        const { reservations, totalCount } = await deps.store.listByGuest(
+          guest.userId,
+          size + 1,
+          after ? parseCursor(after) : null,
+        );
+        return toConnection(
+          reservations,
+          size,
+          totalCount,
+          (reservation) => `${reservation.createdAt.toISOString()}|${reservation.id}`,
+        );
+      },
+    },
+    Mutation: {
+      reserveRoom: (_: unknown, { input }: { input: ReserveRoomInput }, { identity }: RequestContext) =>
+        reserveRoom(deps, identity, input),
+      cancelReservation: (
+        _: unknown,
+        { id, reason }: { id: string; reason?: string | null },
+        { identity }: RequestContext,
+      ) => cancelReservation(deps.store, deps.transitions, identity, id, reason ?? null, deps.clock()),
+    },
+    Reservation: {
+      __resolveReference: async ({ id }: { id: string }, { identity }: RequestContext) => visible(identity, id),
+      room: (reservation: Reservation) => ({ __typename: 'Room', id: reservation.roomId }),
+    },
+    Room: {
+      __resolveReference: ({ id }: { id: string }) => ({ id }),
+      isAvailable: async ({ id }: { id: string }, { checkIn, checkOut }: { checkIn: string; checkOut: string }) => {
+        assertStayDates(checkIn, checkOut);
+        const room = await deps.rooms.find(id);
+        return room?.status === 'ACTIVE' && (await deps.ledger.isFree(id, checkIn, checkOut));
+      },
+    },
+  };
+}
+
+function parseCursor(cursor: string): { createdAt: Date; id: string } {
+  const [createdAt, id] = decodeCursor(cursor).split('|');
+  const at = new Date(createdAt ?? '');
+  if (!id || Number.isNaN(at.getTime())) throw new InvalidInput('after', 'is not a cursor this API returned');
+  return { createdAt: at, id };
+}
