@@ -29,31 +29,37 @@ let stopping = false;
 async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
   const routerPort = portFromEnvironment('PORT', ROUTER_PORT);
+  // Both let a second copy run beside the usual one (the start test does): its own data, its own ports.
+  const dataDir = process.env.ROOMBOOK_DATA_DIR || path.join(REPO_ROOT, '.data');
+  const portOffset = Number(process.env.SUBGRAPH_PORT_OFFSET || 0);
+  if (!Number.isInteger(portOffset)) throw new Error(`SUBGRAPH_PORT_OFFSET must be a whole number`);
+  const subgraphPort = (port: number) => port + portOffset;
 
   started.infrastructure = await ensureInfrastructure({
-    dataDir: path.join(REPO_ROOT, '.data'),
+    dataDir,
     log: say,
     detached: true,
   });
   const { mongoUrl, natsUrl } = started.infrastructure;
+  const subgraphUrls = Object.fromEntries(
+    SUBGRAPHS.map(({ name, port }) => [subgraphUrlVariable(name), `http://127.0.0.1:${subgraphPort(port)}/graphql`]),
+  );
 
   for (const { name, port } of SUBGRAPHS) {
     if (stopping) return;
     started.subgraphs.push(
       await launch({
         name,
-        port,
+        port: subgraphPort(port),
         entry: `subgraphs/${name}/src/main.ts`,
-        env: { MONGO_URL: mongoUrl, NATS_URL: natsUrl },
+        // Subgraphs that call others (reservation) find them at their ports of this run.
+        env: { MONGO_URL: mongoUrl, NATS_URL: natsUrl, ...subgraphUrls },
       }),
     );
   }
   await Promise.all(started.subgraphs.map(announceWhenReady));
 
   if (stopping) return;
-  const subgraphUrls = Object.fromEntries(
-    SUBGRAPHS.map(({ name, port }) => [subgraphUrlVariable(name), `http://127.0.0.1:${port}/graphql`]),
-  );
   started.router = await launch({ name: 'router', port: routerPort, entry: 'router/src/main.ts', env: subgraphUrls });
   await announceWhenReady(started.router);
 
