@@ -14,10 +14,22 @@ export function inDays(days: number): string {
   return addDays(today(), days);
 }
 
-export async function registerRoom(system: TestSystem, hostToken: string, overrides: Record<string, unknown> = {}): Promise<string> {
+export async function registerRoom(
+  system: TestSystem,
+  hostToken: string,
+  overrides: Record<string, unknown> = {},
+): Promise<string> {
   const response = await system.graphql(
     `mutation($input: RegisterRoomInput!) { registerRoom(input: $input) { id } }`,
-    { input: { name: 'Studio', city: 'Lyon', capacity: 2, pricePerNight: { amount: 10_000, currency: 'EUR' }, ...overrides } },
+    {
+      input: {
+        name: 'Studio',
+        city: 'Lyon',
+        capacity: 2,
+        pricePerNight: { amount: 10_000, currency: 'EUR' },
+        ...overrides,
+      },
+    },
     hostToken,
   );
   if (response.errors) throw new Error(`registerRoom failed: ${JSON.stringify(response.errors)}`);
@@ -25,7 +37,14 @@ export async function registerRoom(system: TestSystem, hostToken: string, overri
 }
 
 export function stay(roomId: string, checkIn: number, checkOut: number, extra: Record<string, unknown> = {}) {
-  return { roomId, checkIn: inDays(checkIn), checkOut: inDays(checkOut), guests: 1, paymentMethod: { token: 'tok_visa' }, ...extra };
+  return {
+    roomId,
+    checkIn: inDays(checkIn),
+    checkOut: inDays(checkOut),
+    guests: 1,
+    paymentMethod: { token: 'tok_visa' },
+    ...extra,
+  };
 }
 
 export async function reservationStatus(system: TestSystem, id: string, token: string): Promise<Record<string, any>> {
