@@ -12,6 +12,7 @@ export interface SubgraphEntry {
 export const SUBGRAPHS: readonly SubgraphEntry[] = [
   { name: 'room', port: 4001 },
   { name: 'reservation', port: 4002 },
+  { name: 'payment', port: 4003 },
 ];
 
 export const ROUTER_PORT = 4000;

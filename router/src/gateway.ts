@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { FetcherResponse } from '@apollo/utils.fetcher';
+import { GraphQLError } from 'graphql';
 import { ANONYMOUS, IDENTITY_HEADER, InternalTokens, type Identity } from '@roombook/kernel';
 import type { RouterConfig } from './config';
 import { subgraphUrl } from './config';
@@ -11,10 +13,37 @@ export interface RouterContext {
 /** Every subgraph request carries the caller's verified identity, signed for the subgraphs. */
 class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext> {
   constructor(
+    private readonly subgraphName: string,
     url: string,
     private readonly tokens: InternalTokens,
   ) {
     super({ url });
+  }
+
+  /**
+   * A subgraph that refuses a request (HTTP 4xx/5xx) usually says why with a coded GraphQL error,
+   * such as BAD_USER_INPUT for a variable it cannot coerce: pass that on as it is. Never pass on
+   * the response itself, which names internal URLs.
+   */
+  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+    const body = await this.parseBody(response).catch(() => undefined);
+    const first = (body as { errors?: { message?: string; extensions?: { code?: string } }[] } | undefined)
+      ?.errors?.[0];
+    if (first?.message && first.extensions?.code) {
+      return new GraphQLError(first.message, { extensions: { code: first.extensions.code } });
+    }
+    return new GraphQLError(`The ${this.subgraphName} service failed (HTTP ${response.status}); retry later`, {
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    });
+  }
+
+  /** A subgraph that cannot be reached at all is a dependency down: retry later. */
+  override didEncounterError(error: Error): void {
+    if (error instanceof GraphQLError) throw error;
+    throw new GraphQLError(`The ${this.subgraphName} service is unavailable; retry later`, {
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+      originalError: error,
+    });
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>) {
@@ -27,6 +56,6 @@ export function createGateway(config: RouterConfig, supergraphPath: string): Apo
   const tokens = new InternalTokens(config.SUBGRAPH_SECRET);
   return new ApolloGateway({
     supergraphSdl: readFileSync(supergraphPath, 'utf8'),
-    buildService: ({ name }) => new IdentityForwardingDataSource(subgraphUrl(config, name), tokens),
+    buildService: ({ name }) => new IdentityForwardingDataSource(name, subgraphUrl(config, name), tokens),
   });
 }

@@ -94,6 +94,19 @@ describe('request limits and protections', () => {
   });
 });
 
+describe('a subgraph that is down', () => {
+  it('answers SERVICE_UNAVAILABLE without revealing internal addresses', async () => {
+    await system.stopSubgraph('room');
+    try {
+      const response = await system.graphql(PUBLIC_QUERY);
+      expect(errorCodes(response)).toEqual(['SERVICE_UNAVAILABLE']);
+      expect(JSON.stringify(response.errors)).not.toMatch(/127\.0\.0\.1|localhost/);
+    } finally {
+      await system.startSubgraph('room');
+    }
+  });
+});
+
 describe('health and metrics', () => {
   it('reports live, ready and Prometheus metrics on the router and on each subgraph', async () => {
     const bases = [system.routerUrl, system.subgraph('room').url].map((url) => url.replace(/\/graphql$/, ''));

@@ -6,6 +6,8 @@ import { configSchema as roomConfigSchema } from '../../subgraphs/room/src/confi
 import { startRoomService } from '../../subgraphs/room/src/service';
 import { configSchema as reservationConfigSchema } from '../../subgraphs/reservation/src/config';
 import { startReservationService } from '../../subgraphs/reservation/src/service';
+import { configSchema as paymentConfigSchema } from '../../subgraphs/payment/src/config';
+import { startPaymentService } from '../../subgraphs/payment/src/service';
 import { bearer, postGraphQL, type GraphQLResponse } from './graphqlClient';
 import { dropDatabases, testMongoUrl, uniqueDbPrefix } from './mongo';
 import { startNatsServer, type TestNatsServer } from './natsServer';
@@ -16,6 +18,7 @@ type Environment = Record<string, string>;
 const SUBGRAPH_STARTERS = {
   room: (environment: Environment) => startRoomService(roomConfigSchema.parse(environment)),
   reservation: (environment: Environment) => startReservationService(reservationConfigSchema.parse(environment)),
+  payment: (environment: Environment) => startPaymentService(paymentConfigSchema.parse(environment)),
 } satisfies Record<string, (environment: Environment) => Promise<RunningService>>;
 
 /** Where absent subgraphs are "reached": a closed port, so a test never talks to a running `npm start`. */
