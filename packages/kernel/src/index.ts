@@ -18,4 +18,5 @@ export * from './graphql/errorMapping';
 export * from './http/metrics';
 export * from './http/server';
 export * from './sealing';
+export * from './aggregateLock';
 export * from './serviceClient';

@@ -10,6 +10,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import express, { type Router } from 'express';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import type { Connection } from 'mongoose';
+import { AggregateLock } from './aggregateLock';
 import { databaseName, type SubgraphConfig } from './config';
 import { connectDatabase, isDatabaseConnected } from './database';
 import { EventConsumer, type ConsumerSpec } from './events/consumer';
@@ -35,6 +36,8 @@ export interface SubgraphInfrastructure {
   readonly database: Connection;
   readonly broker: Broker;
   readonly outbox: OutboxRelay;
+  /** Take it around every read-decide-write of an aggregate (see AggregateLock). */
+  readonly aggregateLock: AggregateLock;
   readonly tokens: InternalTokens;
   readonly metrics: ServiceMetrics;
 }
@@ -71,8 +74,9 @@ export async function startSubgraph(
   const database = await connectDatabase(config.MONGO_URL, databaseName(config, name));
   const broker = await connectBroker(config.NATS_URL, name, log);
   const tokens = new InternalTokens(config.SUBGRAPH_SECRET);
-  const outbox = new OutboxRelay(broker, log, metrics);
-  const parts = await build({ name, config, log, database, broker, outbox, tokens, metrics });
+  const aggregateLock = new AggregateLock();
+  const outbox = new OutboxRelay(broker, log, metrics, aggregateLock);
+  const parts = await build({ name, config, log, database, broker, outbox, aggregateLock, tokens, metrics });
 
   const httpServer = createHttpServer();
   const apollo = new ApolloServer<RequestContext>({

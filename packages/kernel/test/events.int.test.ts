@@ -1,5 +1,6 @@
 import mongoose, { type Connection } from 'mongoose';
 import {
+  AggregateLock,
   EventConsumer,
   OutboxRelay,
   connectBroker,
@@ -133,12 +134,35 @@ describe('OutboxRelay', () => {
     const { subject: _subject, ...published } = first;
     await publish(first.subject, published);
 
-    const relay = new OutboxRelay(broker, log, createMetrics('kernel-test'));
+    const relay = new OutboxRelay(broker, log, createMetrics('kernel-test'), new AggregateLock());
     relay.track(aggregates);
     expect(await relay.publishPending()).toBe(2);
 
     const stored = (await readStream(nats.url, 'ROOMS')).filter(({ event }) => event.aggregateId === 'relay-aggregate');
     expect(stored.map(({ event }) => event.id)).toEqual([first.id, second.id]);
     expect((await aggregates.findOne({ _id: 'relay-aggregate' }))?.outbox).toEqual([]);
+  });
+});
+
+describe('AggregateLock on the real server', () => {
+  it('keeps every one of many concurrent read-decide-write changes to one document', async () => {
+    const counters = database.collection<{ _id: string; version: number; changes: number[] }>('counters');
+    await counters.insertOne({ _id: 'contended', version: 0, changes: [] });
+    const lock = new AggregateLock();
+    const change = (n: number) =>
+      lock.run('contended', async () => {
+        for (;;) {
+          const current = (await counters.findOne({ _id: 'contended' }))!;
+          const result = await counters.updateOne(
+            { _id: 'contended', version: current.version },
+            { $set: { version: current.version + 1, changes: [...current.changes, n] } },
+          );
+          if (result.modifiedCount === 1) return;
+        }
+      });
+    await Promise.all(Array.from({ length: 8 }, (_, n) => change(n)));
+    const final = (await counters.findOne({ _id: 'contended' }))!;
+    expect(final.version).toBe(8);
+    expect([...final.changes].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger, Sealer } from '@roombook/kernel';
+import type { AggregateLock, Logger, Sealer } from '@roombook/kernel';
 import {
   awaitedProviderCall,
   completeRefund,
@@ -41,6 +41,7 @@ export class PaymentCommands {
     private readonly provider: PaymentProvider,
     private readonly sealer: Sealer,
     private readonly log: Logger,
+    private readonly lock: AggregateLock,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -139,14 +140,16 @@ export class PaymentCommands {
     decide: (payment: Payment) => PaymentChange | null,
     causationId: string | null,
   ): Promise<Payment> {
-    for (let attempt = 1; ; attempt += 1) {
-      const current = await this.store.findById(id);
-      if (!current) throw new Error(`Payment ${id} does not exist`);
-      const decision = decide(current);
-      if (!decision) return current;
-      const events = decision.transitions.map((transition) => paymentEvent(transition, causationId));
-      if (await this.store.replace(decision.payment, current.version, events)) return decision.payment;
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`Payment ${id} kept changing concurrently`);
-    }
+    return this.lock.run(id, async () => {
+      for (let attempt = 1; ; attempt += 1) {
+        const current = await this.store.findById(id);
+        if (!current) throw new Error(`Payment ${id} does not exist`);
+        const decision = decide(current);
+        if (!decision) return current;
+        const events = decision.transitions.map((transition) => paymentEvent(transition, causationId));
+        if (await this.store.replace(decision.payment, current.version, events)) return decision.payment;
+        if (attempt >= MAX_ATTEMPTS) throw new Error(`Payment ${id} kept changing concurrently`);
+      }
+    });
   }
 }

@@ -22,7 +22,7 @@ const STALE_AFTER_MS = 10_000;
 
 /** Composition root of the payment subgraph (used by main.ts and by in-process tests). */
 export function startPaymentService(config: PaymentConfig): Promise<RunningService> {
-  return startSubgraph('payment', config, async ({ database, outbox, log }) => {
+  return startSubgraph('payment', config, async ({ database, outbox, aggregateLock, log }) => {
     const store = new PaymentStore(database, outbox);
     await store.ready();
     const sealer = new Sealer(config.SUBGRAPH_SECRET, CARD_TOKEN_SEAL_PURPOSE);
@@ -31,6 +31,7 @@ export function startPaymentService(config: PaymentConfig): Promise<RunningServi
       new SimulatedProvider(database, config.PAYMENT_LATENCY_MS),
       sealer,
       log,
+      aggregateLock,
     );
     const recovery = new PaymentRecovery(
       store,

@@ -19,12 +19,12 @@ const SWEEP_GRACE_MS = 60_000;
 
 /** Composition root of the reservation subgraph. */
 export function startReservationService(config: ReservationConfig): Promise<RunningService> {
-  return startSubgraph('reservation', config, ({ database, outbox, tokens, metrics, log }) => {
+  return startSubgraph('reservation', config, ({ database, outbox, aggregateLock, tokens, metrics, log }) => {
     const client = new ServiceClient('reservation', tokens);
     const store = new ReservationStore(database, outbox);
     const ledger = new NightLedger(database);
     const rooms = new RoomDirectory(database, client, config.SUBGRAPH_ROOM_URL, config.PAYMENT_TIMEOUT_MS, log);
-    const transitions = new ReservationTransitions(store, ledger);
+    const transitions = new ReservationTransitions(store, ledger, aggregateLock);
     const payments = new PaymentGateway({
       client,
       authorizeUrl: new URL('/internal/payments/authorize', config.SUBGRAPH_PAYMENT_URL).toString(),

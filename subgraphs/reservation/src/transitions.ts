@@ -1,4 +1,4 @@
-import { NotFound } from '@roombook/kernel';
+import { NotFound, type AggregateLock } from '@roombook/kernel';
 import { releasesNights, type Reservation } from './domain/reservation';
 import { reservationEvent } from './events';
 import type { NightLedger } from './nightLedger';
@@ -15,9 +15,18 @@ export class ReservationTransitions {
   constructor(
     private readonly store: ReservationStore,
     private readonly ledger: NightLedger,
+    private readonly lock: AggregateLock,
   ) {}
 
   async apply(id: string, decide: (current: Reservation) => Reservation | null, causationId: string | null = null) {
+    return this.lock.run(id, () => this.applyUnlocked(id, decide, causationId));
+  }
+
+  private async applyUnlocked(
+    id: string,
+    decide: (current: Reservation) => Reservation | null,
+    causationId: string | null,
+  ) {
     for (let attempt = 1; ; attempt += 1) {
       const current = await this.store.findById(id);
       if (!current) throw new NotFound('Reservation', id, 'id');

@@ -1,4 +1,4 @@
-import { NotFound, type Identity } from '@roombook/kernel';
+import { NotFound, type AggregateLock, type Identity } from '@roombook/kernel';
 import { registerRoom, removeRoom, updateRoom, type Room } from './domain/room';
 import { roomEvent } from './events';
 import type { RoomStore } from './roomStore';
@@ -9,6 +9,7 @@ const MAX_ATTEMPTS = 5;
 export class RoomCommands {
   constructor(
     private readonly store: RoomStore,
+    private readonly lock: AggregateLock,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -34,13 +35,15 @@ export class RoomCommands {
 
   /** Retries the decision when a concurrent change won the optimistic version check. */
   private async change(id: string, decide: (room: Room) => { room: Room; event: ReturnType<typeof roomEvent> } | null) {
-    for (let attempt = 1; ; attempt += 1) {
-      const current = await this.store.findById(id);
-      if (!current) throw new NotFound('Room', id, 'id');
-      const decision = decide(current);
-      if (!decision) return current;
-      if (await this.store.replace(decision.room, current.version, decision.event)) return decision.room;
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`Room ${id} kept changing concurrently`);
-    }
+    return this.lock.run(id, async () => {
+      for (let attempt = 1; ; attempt += 1) {
+        const current = await this.store.findById(id);
+        if (!current) throw new NotFound('Room', id, 'id');
+        const decision = decide(current);
+        if (!decision) return current;
+        if (await this.store.replace(decision.room, current.version, decision.event)) return decision.room;
+        if (attempt >= MAX_ATTEMPTS) throw new Error(`Room ${id} kept changing concurrently`);
+      }
+    });
   }
 }

@@ -11,11 +11,11 @@ export const ROOM_SCHEMA_PATH = join(__dirname, '..', 'schema.graphql');
 
 /** Composition root of the room subgraph (used by main.ts and by in-process tests). */
 export function startRoomService(config: RoomConfig): Promise<RunningService> {
-  return startSubgraph('room', config, ({ database, outbox }) => {
+  return startSubgraph('room', config, ({ database, outbox, aggregateLock }) => {
     const store = new RoomStore(database, outbox);
     return {
       typeDefs: parse(readFileSync(ROOM_SCHEMA_PATH, 'utf8')),
-      resolvers: roomResolvers(store, new RoomCommands(store)),
+      resolvers: roomResolvers(store, new RoomCommands(store, aggregateLock)),
     };
   });
 }

@@ -1,6 +1,7 @@
 import { Schema, type Collection } from 'mongoose';
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../http/metrics';
+import type { AggregateLock } from '../aggregateLock';
 import type { Broker } from './nats';
 import type { EventEnvelope, OutboxEntry } from './envelope';
 
@@ -45,6 +46,7 @@ export class OutboxRelay {
     private readonly broker: Broker,
     private readonly log: Logger,
     private readonly metrics: ServiceMetrics,
+    private readonly lock: AggregateLock,
   ) {}
 
   /** Adds a collection whose documents have an `outbox` array. */
@@ -80,7 +82,10 @@ export class OutboxRelay {
         for (const entry of document.outbox as OutboxEntry[]) {
           await this.publish(entry);
           // Guarded by the head's id: a concurrent relay (another replica) that already popped it wins.
-          await collection.updateOne({ _id: document._id, 'outbox.0.id': entry.id }, { $pop: { outbox: -1 } });
+          // Under the aggregate's lock, so it never interleaves with a state change (see AggregateLock).
+          await this.lock.run(String(document._id), () =>
+            collection.updateOne({ _id: document._id, 'outbox.0.id': entry.id }, { $pop: { outbox: -1 } }),
+          );
           published += 1;
         }
       }
