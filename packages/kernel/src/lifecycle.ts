@@ -1,4 +1,5 @@
-import type { Logger } from './logger';
+import { createLogger, type Logger } from './logger';
+import type { RunningService } from './subgraph';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -24,4 +25,15 @@ export function stopOnSignal(stop: () => Promise<void>, log: Logger): void {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** A service's main: start it, then run until SIGTERM/SIGINT; a failed start exits 1 with the reason. */
+export function runUntilStopped(name: string, logLevel: string, start: () => Promise<RunningService>): void {
+  start().then(
+    (service) => stopOnSignal(() => service.stop(), createLogger(name, logLevel)),
+    (error: unknown) => {
+      console.error(`${name} failed to start:`, error);
+      process.exit(1);
+    },
+  );
 }

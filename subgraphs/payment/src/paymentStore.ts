@@ -1,5 +1,11 @@
-import { isDuplicateKeyError, outboxEntrySchema, type OutboxEntry, type OutboxRelay } from '@roombook/kernel';
-import { Schema, Types, type Connection, type Model, type UpdateQuery } from 'mongoose';
+import {
+  isDuplicateKeyError,
+  outboxEntrySchema,
+  saveVersioned,
+  type OutboxEntry,
+  type OutboxRelay,
+} from '@roombook/kernel';
+import { Schema, Types, type Connection, type Model } from 'mongoose';
 import { needsCardToken, type Payment, type PaymentStatus } from './domain/payment';
 
 interface PaymentDocument extends Omit<Payment, 'id'> {
@@ -89,12 +95,9 @@ export class PaymentStore {
   /** Optimistic: false when someone else changed the payment since `expectedVersion` was read. */
   async replace(payment: Payment, expectedVersion: number, events: readonly OutboxEntry[]): Promise<boolean> {
     const { id, ...fields } = payment;
-    const update: UpdateQuery<PaymentDocument> = { $set: fields };
-    if (!needsCardToken(payment)) update.$unset = { sealedToken: 1 };
-    if (events.length > 0) update.$push = { outbox: { $each: events } };
-    const result = await this.payments.updateOne({ _id: id, version: expectedVersion }, update);
-    if (result.modifiedCount === 1 && events.length > 0) this.outbox.nudge();
-    return result.modifiedCount === 1;
+    // The sealed card token is kept only while a charge may still need it.
+    const unset = needsCardToken(payment) ? [] : ['sealedToken'];
+    return saveVersioned(this.payments, this.outbox, { id, expectedVersion, set: fields, unset, events });
   }
 
   /** Payments still waiting for the provider since before `since`: their attempt was most likely lost. */

@@ -1,7 +1,6 @@
-import { type OutboxEntry, type OutboxRelay } from '@roombook/kernel';
+import { outboxEntrySchema, saveVersioned, type OutboxEntry, type OutboxRelay } from '@roombook/kernel';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Reservation, ReservationStatus } from './domain/reservation';
-import { outboxEntrySchema } from '@roombook/kernel';
 
 interface ReservationDocument extends Omit<Reservation, 'id'> {
   _id: string;
@@ -66,12 +65,7 @@ export class ReservationStore {
   /** Optimistic: false when someone else changed it since `expectedVersion`. */
   async replace(reservation: Reservation, expectedVersion: number, event: OutboxEntry): Promise<boolean> {
     const { id, ...fields } = reservation;
-    const result = await this.reservations.updateOne(
-      { _id: id, version: expectedVersion },
-      { $set: fields, $push: { outbox: event } },
-    );
-    if (result.modifiedCount === 1) this.outbox.nudge();
-    return result.modifiedCount === 1;
+    return saveVersioned(this.reservations, this.outbox, { id, expectedVersion, set: fields, events: [event] });
   }
 
   announce(): void {

@@ -1,4 +1,4 @@
-import { outboxEntrySchema, type OutboxEntry, type OutboxRelay } from '@roombook/kernel';
+import { outboxEntrySchema, saveVersioned, type OutboxEntry, type OutboxRelay } from '@roombook/kernel';
 import { Schema, Types, type Connection, type Model } from 'mongoose';
 import type { Room, RoomStatus } from './domain/room';
 
@@ -67,12 +67,8 @@ export class RoomStore {
   /** Optimistic: false when someone else changed the room since `expectedVersion` was read. */
   async replace(room: Room, expectedVersion: number, event: OutboxEntry): Promise<boolean> {
     const { id, ...fields } = room;
-    const result = await this.rooms.updateOne(
-      { _id: id, version: expectedVersion },
-      { $set: { ...fields, cityKey: room.city.toLowerCase() }, $push: { outbox: event } },
-    );
-    if (result.modifiedCount === 1) this.outbox.nudge();
-    return result.modifiedCount === 1;
+    const set = { ...fields, cityKey: room.city.toLowerCase() };
+    return saveVersioned(this.rooms, this.outbox, { id, expectedVersion, set, events: [event] });
   }
 
   async list(

@@ -31,6 +31,36 @@ export function toOutboxEntry(subject: string, event: EventEnvelope): OutboxEntr
   return { ...event, subject };
 }
 
+/** What saveVersioned needs of a mongoose model (any model's updateOne fits). */
+export interface VersionedModel {
+  updateOne(filter: object, update: object): PromiseLike<{ modifiedCount: number }>;
+}
+
+/**
+ * The one way an aggregate changes after its insert: its new fields and its events in one
+ * single-document write, on condition that nobody changed it since `expectedVersion` was read.
+ * False when somebody did (read again and decide again). Wakes the relay when events were added.
+ */
+export async function saveVersioned(
+  model: VersionedModel,
+  outbox: OutboxRelay,
+  change: {
+    id: string;
+    expectedVersion: number;
+    set: object;
+    unset?: readonly string[];
+    events: readonly OutboxEntry[];
+  },
+): Promise<boolean> {
+  const update: Record<string, unknown> = { $set: change.set };
+  if (change.unset?.length) update.$unset = Object.fromEntries(change.unset.map((field) => [field, 1]));
+  if (change.events.length > 0) update.$push = { outbox: { $each: change.events } };
+  const result = await model.updateOne({ _id: change.id, version: change.expectedVersion }, update);
+  const saved = result.modifiedCount === 1;
+  if (saved && change.events.length > 0) outbox.nudge();
+  return saved;
+}
+
 const IDLE_POLL_MS = 1_000;
 const MAX_BACKOFF_MS = 5_000;
 const PUBLISH_TIMEOUT_MS = 2_000;
