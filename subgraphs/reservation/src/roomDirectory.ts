@@ -1,4 +1,10 @@
-import { ServiceUnavailable, type Logger, type ServiceClient } from '@roombook/kernel';
+import {
+  ServiceUnavailable,
+  isDuplicateKeyError,
+  type AggregateLock,
+  type Logger,
+  type ServiceClient,
+} from '@roombook/kernel';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { BookableRoom } from './domain/reservation';
 
@@ -39,6 +45,7 @@ export class RoomDirectory {
     private readonly roomUrl: string,
     private readonly timeoutMs: number,
     private readonly log: Logger,
+    private readonly lock: AggregateLock,
   ) {
     this.replicas = database.model<RoomReplicaDocument>('RoomReplica', roomReplicaSchema);
   }
@@ -67,16 +74,19 @@ export class RoomDirectory {
   /** Applies facts unless the replica already holds newer ones (events may arrive after a direct fetch). */
   async apply(facts: RoomFacts): Promise<void> {
     const { id, ...fields } = facts;
-    try {
-      await this.replicas.updateOne(
-        { _id: id, updatedAt: { $lte: facts.updatedAt } },
-        { $set: fields },
-        { upsert: true },
-      );
-    } catch (error) {
-      // The upsert collided with a newer replica document: nothing to do.
-      if ((error as { code?: number }).code !== 11000) throw error;
-    }
+    // The room-event consumer and a direct fetch may apply facts of one room at once (see AggregateLock).
+    await this.lock.run(`room-replica:${id}`, async () => {
+      try {
+        await this.replicas.updateOne(
+          { _id: id, updatedAt: { $lte: facts.updatedAt } },
+          { $set: fields },
+          { upsert: true },
+        );
+      } catch (error) {
+        // The upsert collided with a newer replica document: nothing to do.
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+    });
   }
 }
 

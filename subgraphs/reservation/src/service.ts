@@ -23,7 +23,14 @@ export function startReservationService(config: ReservationConfig): Promise<Runn
     const client = new ServiceClient('reservation', tokens);
     const store = new ReservationStore(database, outbox);
     const ledger = new NightLedger(database);
-    const rooms = new RoomDirectory(database, client, config.SUBGRAPH_ROOM_URL, config.ROOM_LOOKUP_TIMEOUT_MS, log);
+    const rooms = new RoomDirectory(
+      database,
+      client,
+      config.SUBGRAPH_ROOM_URL,
+      config.ROOM_LOOKUP_TIMEOUT_MS,
+      log,
+      aggregateLock,
+    );
     const transitions = new ReservationTransitions(store, ledger, aggregateLock);
     const payments = new PaymentGateway({
       client,

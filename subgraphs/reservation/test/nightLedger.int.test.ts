@@ -1,0 +1,45 @@
+import mongoose, { type Connection } from 'mongoose';
+import { NightLedger } from '../src/nightLedger';
+import { dropDatabases, testMongoUrl, uniqueDbPrefix } from '../../../test/support/mongo';
+
+let database: Connection;
+let prefix: string;
+let ledger: NightLedger;
+
+beforeAll(async () => {
+  prefix = uniqueDbPrefix();
+  database = await mongoose.createConnection(testMongoUrl(), { dbName: `${prefix}_reservation` }).asPromise();
+  ledger = new NightLedger(database);
+  await database.model('NightClaim').init();
+});
+afterAll(async () => {
+  await database.close();
+  await dropDatabases(prefix);
+});
+
+describe('NightLedger', () => {
+  it('claims all nights of a stay or none, and a failed attempt leaves the other stay intact', async () => {
+    expect(await ledger.claim('room-a', '2030-01-01', '2030-01-04', 'first')).not.toBeNull();
+    expect(await ledger.claim('room-a', '2030-01-03', '2030-01-06', 'second')).toBeNull();
+    expect(await ledger.isFree('room-a', '2030-01-04', '2030-01-06')).toBe(true);
+    expect(await ledger.isFree('room-a', '2030-01-01', '2030-01-02')).toBe(false);
+  });
+
+  it('frees, after a grace period, nights whose reservation was never stored or no longer holds them', async () => {
+    // A ledger of its own: the sweep looks at every claim.
+    const sweepDatabase = await mongoose.createConnection(testMongoUrl(), { dbName: `${prefix}_sweep` }).asPromise();
+    const ledger = new NightLedger(sweepDatabase);
+    await sweepDatabase.model('NightClaim').init();
+    await ledger.claim('room-b', '2030-02-01', '2030-02-03', 'crashed-before-insert');
+    await ledger.claim('room-b', '2030-02-05', '2030-02-06', 'confirmed');
+    await ledger.claim('room-b', '2030-02-08', '2030-02-09', 'cancelled-before-release');
+    const stillHeld = async (ids: string[]) => new Set(ids.filter((id) => id === 'confirmed'));
+
+    expect(await ledger.sweep(60_000, stillHeld)).toBe(0); // all claims are younger than the grace period
+    expect(await ledger.sweep(0, stillHeld)).toBe(3);
+    expect(await ledger.isFree('room-b', '2030-02-01', '2030-02-03')).toBe(true);
+    expect(await ledger.isFree('room-b', '2030-02-08', '2030-02-09')).toBe(true);
+    expect(await ledger.isFree('room-b', '2030-02-05', '2030-02-06')).toBe(false);
+    await sweepDatabase.close();
+  });
+});
