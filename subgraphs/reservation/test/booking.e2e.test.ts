@@ -154,6 +154,7 @@ describe('cancelling', () => {
       .reserveRoom.id;
     expect(errorCodes(await system.graphql(CANCEL, { id: rejectedId }, guest))).toEqual(['INVALID_STATE']);
     expect(errorCodes(await system.graphql(CANCEL, { id: 'no-such-reservation' }, guest))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await system.graphql(CANCEL, { id: 'no-such-reservation' }))).toEqual(['UNAUTHENTICATED']);
   });
 
   it('cancels and refunds the upcoming bookings of a removed room, with reason "room removed"', async () => {

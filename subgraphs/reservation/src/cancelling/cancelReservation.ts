@@ -1,4 +1,4 @@
-import { NotFound, type Identity } from '@roombook/kernel';
+import { NotFound, requireUser, type Identity } from '@roombook/kernel';
 import { assertMayCancel } from '../domain/access';
 import { requestCancellation, type Reservation } from '../domain/reservation';
 import type { ReservationStore } from '../reservationStore';
@@ -13,6 +13,7 @@ export async function cancelReservation(
   reason: string | null,
   now: Date,
 ): Promise<Reservation> {
+  requireUser(identity); // who asks comes before whether it exists
   const reservation = await store.findById(id);
   if (!reservation) throw new NotFound('Reservation', id, 'id');
   assertMayCancel(identity, reservation);
