@@ -2,12 +2,14 @@ import { readFileSync } from 'node:fs';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
-import { ANONYMOUS, IDENTITY_HEADER, InternalTokens, type Identity } from '@roombook/kernel';
+import { IDENTITY_HEADER, type Identity } from '@roombook/kernel';
 import type { RouterConfig } from './config';
 import { subgraphUrl } from './config';
 
 export interface RouterContext {
   readonly identity: Identity;
+  /** The identity, signed once per request for every subgraph the plan calls. */
+  readonly identityToken: string;
 }
 
 /** Every subgraph request carries the caller's verified identity, signed for the subgraphs. */
@@ -15,7 +17,6 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
   constructor(
     private readonly subgraphName: string,
     url: string,
-    private readonly tokens: InternalTokens,
   ) {
     super({ url });
   }
@@ -46,16 +47,15 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
     });
   }
 
-  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>) {
-    const identity: Identity = (context as Partial<RouterContext>).identity ?? ANONYMOUS;
-    request.http?.headers.set(IDENTITY_HEADER, await this.tokens.sign(identity));
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
+    // The gateway types the context loosely; the router's context function always builds a RouterContext.
+    request.http?.headers.set(IDENTITY_HEADER, (context as RouterContext).identityToken);
   }
 }
 
 export function createGateway(config: RouterConfig, supergraphPath: string): ApolloGateway {
-  const tokens = new InternalTokens(config.SUBGRAPH_SECRET);
   return new ApolloGateway({
     supergraphSdl: readFileSync(supergraphPath, 'utf8'),
-    buildService: ({ name }) => new IdentityForwardingDataSource(name, subgraphUrl(config, name), tokens),
+    buildService: ({ name }) => new IdentityForwardingDataSource(name, subgraphUrl(config, name)),
   });
 }

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -7,9 +8,9 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
   DEV_SUBGRAPH_SECRET,
   DomainError,
+  InternalTokens,
   assertProductionSecrets,
   createErrorFormatter,
-  createHttpServer,
   createLogger,
   createMetrics,
   createServiceApp,
@@ -37,9 +38,10 @@ export async function startRouter(
   const log = createLogger('router', config.LOG_LEVEL);
   const metrics = createMetrics('router');
   const authenticator = new UserAuthenticator({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL });
+  const tokens = new InternalTokens(config.SUBGRAPH_SECRET);
   const production = config.NODE_ENV === 'production';
 
-  const httpServer = createHttpServer();
+  const httpServer = createServer();
   let supergraphLoaded = false;
   const apollo = new ApolloServer<RouterContext>({
     gateway: createGateway(config, supergraphPath),
@@ -71,7 +73,10 @@ export async function startRouter(
     '/graphql',
     express.json({ limit: config.MAX_BODY_BYTES }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => ({ identity: await identify(authenticator, req.header('authorization')) }),
+      context: async ({ req }) => {
+        const identity = await identify(authenticator, req.header('authorization'));
+        return { identity, identityToken: await tokens.sign(identity) };
+      },
     }),
   );
   app.use(requestErrors);

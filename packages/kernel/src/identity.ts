@@ -28,7 +28,3 @@ export function requireRole(identity: Identity, role: UserRole): User {
 export function isAdmin(identity: Identity): boolean {
   return identity.kind === 'user' && identity.roles.includes('ADMIN');
 }
-
-export function isService(identity: Identity): boolean {
-  return identity.kind === 'service';
-}

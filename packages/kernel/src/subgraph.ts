@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
@@ -17,7 +18,7 @@ import { EventConsumer, type ConsumerSpec } from './events/consumer';
 import { connectBroker, type Broker } from './events/nats';
 import { OutboxRelay } from './events/outbox';
 import { createErrorFormatter } from './graphql/errorMapping';
-import { createHttpServer, createServiceApp, listen } from './http/server';
+import { createServiceApp, listen } from './http/server';
 import { createMetrics, type ServiceMetrics } from './http/metrics';
 import type { Identity } from './identity';
 import { IDENTITY_HEADER, InternalTokens, InvalidInternalToken } from './internalToken';
@@ -78,7 +79,7 @@ export async function startSubgraph(
   const outbox = new OutboxRelay(broker, log, metrics, aggregateLock);
   const parts = await build({ name, config, log, database, broker, outbox, aggregateLock, tokens, metrics });
 
-  const httpServer = createHttpServer();
+  const httpServer = createServer();
   const apollo = new ApolloServer<RequestContext>({
     schema: buildSubgraphSchema([{ typeDefs: parts.typeDefs, resolvers: parts.resolvers }]),
     formatError: createErrorFormatter(log, config.NODE_ENV !== 'production'),

@@ -1,4 +1,10 @@
-import { outboxEntrySchema, saveVersioned, type OutboxEntry, type OutboxRelay } from '@roombook/kernel';
+import {
+  isDuplicateKeyError,
+  outboxEntrySchema,
+  saveVersioned,
+  type OutboxEntry,
+  type OutboxRelay,
+} from '@roombook/kernel';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Reservation, ReservationStatus } from './domain/reservation';
 
@@ -57,7 +63,7 @@ export class ReservationStore {
       await this.reservations.create({ _id: id, ...fields, outbox: [event] });
       return true;
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) return false;
+      if (isDuplicateKeyError(error)) return false;
       throw error;
     }
   }

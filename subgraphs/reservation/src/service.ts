@@ -74,7 +74,7 @@ export function startReservationService(config: ReservationConfig): Promise<Runn
           durable: 'reservation-payments',
           stream: 'PAYMENTS',
           filterSubject: 'payments.>',
-          handle: paymentEventHandler(store, transitions, log),
+          handle: paymentEventHandler(transitions, log),
         },
       ],
       onStop: () => {

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import type { Logger } from '../logger';
@@ -36,10 +36,6 @@ export interface ListeningServer {
   readonly server: Server;
   readonly port: number;
   close(): Promise<void>;
-}
-
-export function createHttpServer(): Server {
-  return createServer();
 }
 
 export async function listen(server: Server, app: Express, port: number, log: Logger): Promise<ListeningServer> {
