@@ -12,7 +12,7 @@ import express, { type Router } from 'express';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import type { Connection } from 'mongoose';
 import { AggregateLock } from './aggregateLock';
-import { databaseName, type SubgraphConfig } from './config';
+import { DEV_SUBGRAPH_SECRET, assertProductionSecrets, databaseName, type SubgraphConfig } from './config';
 import { connectDatabase, isDatabaseConnected } from './database';
 import { EventConsumer, type ConsumerSpec } from './events/consumer';
 import { connectBroker, type Broker } from './events/nats';
@@ -70,6 +70,10 @@ export async function startSubgraph(
   config: SubgraphConfig,
   build: (infrastructure: SubgraphInfrastructure) => SubgraphParts | Promise<SubgraphParts>,
 ): Promise<RunningService> {
+  // With the public default, anyone could mint the identity tokens this subgraph trusts.
+  assertProductionSecrets(config.NODE_ENV, {
+    SUBGRAPH_SECRET: { value: config.SUBGRAPH_SECRET, devDefault: DEV_SUBGRAPH_SECRET },
+  });
   const log = createLogger(name, config.LOG_LEVEL);
   const metrics = createMetrics(name);
   const database = await connectDatabase(config.MONGO_URL, databaseName(config, name));
