@@ -7,10 +7,19 @@ import { existsSync, readdirSync } from 'node:fs';
 /** Every workspace folder (root, kernel, each subgraph, router): a package may use only what it declares. */
 const WORKSPACES = [
   '.',
-  './packages/kernel',
   './router',
+  ...readdirSync('packages').map((name) => `./packages/${name}`),
   ...readdirSync('subgraphs').map((name) => `./subgraphs/${name}`),
 ].filter((dir) => existsSync(`${dir}/package.json`));
+
+/** Domain code is pure rules: nothing that loads a database driver, Apollo, GraphQL, HTTP or NATS. */
+const INFRASTRUCTURE_IMPORTS = [
+  { group: ['mongoose', 'mongodb', 'graphql', 'express', '@apollo/*', '@nats-io/*', 'opossum', 'pino', 'prom-client'] },
+  {
+    regex: '^@roombook/kernel$',
+    message: 'Domain code imports @roombook/kernel/domain, which loads no infrastructure.',
+  },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.data/', 'coverage/', '**/*.js', '**/*.mjs'] },
@@ -48,6 +57,10 @@ export default tseslint.config(
       // Test doubles of async ports (event handlers, probes) often have nothing to await.
       '@typescript-eslint/require-await': 'off',
     },
+  },
+  {
+    files: ['subgraphs/*/src/domain/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: INFRASTRUCTURE_IMPORTS }] },
   },
   { files: ['scripts/**'], rules: { 'no-console': 'off' } },
 );

@@ -1,6 +1,6 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
-import type { EventEnvelope } from '@roombook/kernel';
+import type { EventEnvelope } from '@roombook/contracts';
 
 export interface StoredEvent {
   readonly subject: string;
@@ -23,6 +23,26 @@ export async function readStream(natsUrl: string, stream: string): Promise<Store
       stored.push({ subject: message.subject, event: message.json<EventEnvelope>(), headers });
     }
     return stored;
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * Whether a durable consumer has acknowledged the message at `sequence` and every one before it:
+ * the sure sign that a service has handled an event (and a later marker event, those before it).
+ */
+export async function consumerHasAcked(
+  natsUrl: string,
+  stream: string,
+  durable: string,
+  sequence: number,
+): Promise<boolean> {
+  const connection = await connect({ servers: natsUrl });
+  try {
+    const manager = await jetstreamManager(connection);
+    const info = await manager.consumers.info(stream, durable).catch(() => undefined);
+    return info !== undefined && info.ack_floor.stream_seq >= sequence;
   } finally {
     await connection.close();
   }

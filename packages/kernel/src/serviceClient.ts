@@ -1,3 +1,5 @@
+import { describeIssues } from '@roombook/contracts';
+import type { InternalEndpoint } from './http/internalRoutes';
 import { IDENTITY_HEADER, type InternalTokens } from './internalToken';
 
 export class ServiceCallFailed extends Error {
@@ -17,6 +19,21 @@ export class ServiceClient {
     private readonly service: string,
     private readonly tokens: InternalTokens,
   ) {}
+
+  /** Calls an internal endpoint of the service at `baseUrl`; the answer is checked against the endpoint's contract. */
+  async call<Request, Response>(
+    baseUrl: string,
+    endpoint: InternalEndpoint<Request, Response>,
+    request: Request,
+    timeoutMs: number,
+  ): Promise<Response> {
+    const url = new URL(endpoint.path, baseUrl).toString();
+    const answer = endpoint.response.safeParse(await this.postJson<unknown>(url, request, timeoutMs));
+    if (!answer.success) {
+      throw new ServiceCallFailed(url, 200, new Error(`unexpected answer: ${describeIssues(answer.error.issues)}`));
+    }
+    return answer.data;
+  }
 
   async postJson<Response>(url: string, body: unknown, timeoutMs: number): Promise<Response> {
     let response: globalThis.Response;

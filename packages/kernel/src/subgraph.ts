@@ -8,16 +8,17 @@ import {
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import express, { type Router } from 'express';
+import express from 'express';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import type { Connection } from 'mongoose';
-import { AggregateLock } from './aggregateLock';
+import { AggregateLock } from './aggregates/aggregateLock';
 import { DEV_SUBGRAPH_SECRET, assertProductionSecrets, databaseName, type SubgraphConfig } from './config';
 import { connectDatabase, isDatabaseConnected } from './database';
 import { EventConsumer, type ConsumerSpec } from './events/consumer';
 import { connectBroker, type Broker } from './events/nats';
 import { OutboxRelay } from './events/outbox';
 import { createErrorFormatter } from './graphql/errorMapping';
+import { mountInternalHandlers, type InternalHandler } from './http/internalRoutes';
 import { createServiceApp, listen } from './http/server';
 import { createMetrics, type ServiceMetrics } from './http/metrics';
 import type { Identity } from './identity';
@@ -47,8 +48,8 @@ export interface SubgraphParts {
   readonly typeDefs: DocumentNode;
   readonly resolvers: GraphQLResolverMap<RequestContext>;
   readonly consumers?: readonly ConsumerSpec[];
-  /** Service-to-service endpoints (not part of the graph), mounted under /internal; only other services may call them. */
-  readonly internalRoutes?: (router: Router) => void;
+  /** Service-to-service endpoints (not part of the graph), under /internal; only other services may call them. */
+  readonly internalHandlers?: readonly InternalHandler[];
   readonly onStop?: () => void | Promise<void>;
 }
 
@@ -98,16 +99,7 @@ export async function startSubgraph(
   await apollo.start();
 
   const app = createServiceApp(metrics, () => isDatabaseConnected(database) && broker.isConnected());
-  if (parts.internalRoutes) {
-    const internal = express.Router();
-    internal.use(express.json({ limit: MAX_BODY }), async (req, res, next) => {
-      const caller = await tokens.verify(req.header(IDENTITY_HEADER)).catch(() => undefined);
-      if (caller?.kind === 'service') next();
-      else res.status(401).json({ error: 'only services may call /internal' });
-    });
-    parts.internalRoutes(internal);
-    app.use('/internal', internal);
-  }
+  if (parts.internalHandlers) mountInternalHandlers(app, parts.internalHandlers, tokens, log);
   app.use(
     '/graphql',
     express.json({ limit: MAX_BODY }),
@@ -117,7 +109,7 @@ export async function startSubgraph(
   );
   const listening = await listen(httpServer, app, config.PORT, log);
 
-  const consumers = (parts.consumers ?? []).map((spec) => new EventConsumer(spec, broker, database, log, metrics));
+  const consumers = (parts.consumers ?? []).map((spec) => new EventConsumer(spec, broker, log, metrics));
   await Promise.all(consumers.map((consumer) => consumer.start()));
   outbox.start();
 

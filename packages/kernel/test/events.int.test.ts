@@ -1,15 +1,16 @@
+import { EventFamily, createEvent, type EventEnvelope, type OutboxEntry } from '@roombook/contracts';
 import mongoose, { type Connection } from 'mongoose';
+import { z } from 'zod';
 import {
   AggregateLock,
   EventConsumer,
   OutboxRelay,
   connectBroker,
-  createEvent,
+  consumerOf,
   createLogger,
   createMetrics,
-  toOutboxEntry,
+  replayStream,
   type Broker,
-  type EventEnvelope,
 } from '../src';
 import { dropDatabases, testMongoUrl, uniqueDbPrefix } from '../../../test/support/mongo';
 import { startNatsServer, type TestNatsServer } from '../../../test/support/natsServer';
@@ -34,43 +35,49 @@ afterAll(async () => {
   await dropDatabases(prefix);
 });
 
-function roomEvent(aggregateId: string, version: number, data: Record<string, unknown> = {}): EventEnvelope {
-  return createEvent({ type: 'TestHappened', aggregateId, aggregateVersion: version, data });
+/** A family of test events on the ROOMS stream, each test under its own subject prefix. */
+function testFamily(prefixSubject: string) {
+  return new EventFamily(
+    'ROOMS',
+    { Counted: { subject: `rooms.${prefixSubject}.counted`, data: z.object({ by: z.number().int().positive() }) } },
+    { filterSubject: `rooms.${prefixSubject}.>` },
+  );
+}
+const counted = (family: ReturnType<typeof testFamily>, aggregateId: string, version: number, by = 1) =>
+  family.create('Counted', { aggregateId, aggregateVersion: version, data: { by } });
+
+async function publish(entry: OutboxEntry, msgID = entry.id): Promise<number> {
+  const { subject, ...envelope } = entry;
+  return (await broker.jetstream.publish(subject, JSON.stringify(envelope), { msgID })).seq;
 }
 
-async function publish(subject: string, event: EventEnvelope, msgID = event.id): Promise<void> {
-  await broker.jetstream.publish(subject, JSON.stringify(event), { msgID });
+function start<Event extends EventEnvelope>(spec: Parameters<typeof consumerOf<Event>>[0]) {
+  const consumer = new EventConsumer(consumerOf(spec), broker, log, createMetrics('kernel-test'));
+  return consumer.start().then(() => consumer);
 }
 
 describe('EventConsumer', () => {
-  it('dead-letters a poison event after the bounded deliveries, with its error, and goes on with later events', async () => {
+  it('dead-letters a failing event after the bounded deliveries, with its error, and goes on with later events', async () => {
+    const family = testFamily('poison');
     const attemptsOfPoison: number[] = [];
     const handled: string[] = [];
-    const consumer = new EventConsumer(
-      {
-        durable: 'poison-test',
-        stream: 'ROOMS',
-        filterSubject: 'rooms.poison-test.>',
-        maxDeliveries: 3,
-        redeliveryDelayMs: 20,
-        handle: async (event) => {
-          if (event.data && (event.data as { poison?: boolean }).poison) {
-            attemptsOfPoison.push(Date.now());
-            throw new Error('cannot digest this room');
-          }
-          handled.push(event.aggregateId);
-        },
+    const consumer = await start({
+      durable: 'poison-test',
+      events: family,
+      maxDeliveries: 3,
+      redeliveryDelayMs: 20,
+      handle: async (event) => {
+        if (event.aggregateId === 'poisoned') {
+          attemptsOfPoison.push(Date.now());
+          throw new Error('cannot digest this room');
+        }
+        handled.push(event.aggregateId);
       },
-      broker,
-      database,
-      log,
-      createMetrics('kernel-test'),
-    );
-    await consumer.start();
-    const poison = roomEvent('poisoned', 1, { poison: true });
-    await publish('rooms.poison-test.changed', poison);
-    await publish('rooms.poison-test.changed', roomEvent('after-1', 1));
-    await publish('rooms.poison-test.changed', roomEvent('after-2', 1));
+    });
+    const poison = counted(family, 'poisoned', 1);
+    await publish(poison);
+    await publish(counted(family, 'after-1', 1));
+    await publish(counted(family, 'after-2', 1));
 
     const deadLetters = await eventually(
       () => readStream(nats.url, 'DEAD_LETTERS'),
@@ -82,57 +89,172 @@ describe('EventConsumer', () => {
     );
     await consumer.stop();
 
-    expect(handled).toEqual(['after-1', 'after-2']);
+    expect(handled.sort()).toEqual(['after-1', 'after-2']);
     expect(attemptsOfPoison).toHaveLength(3);
     const letter = deadLetters.find(({ event }) => event.id === poison.id)!;
     expect(letter.subject).toBe('deadletter.poison-test');
     expect(letter.headers).toMatchObject({
-      'Dead-Letter-Reason': 'cannot digest this room',
-      'Dead-Letter-Subject': 'rooms.poison-test.changed',
+      'Dead-Letter-Reason': 'Error: cannot digest this room',
+      'Dead-Letter-Subject': 'rooms.poison.counted',
       'Dead-Letter-Deliveries': '3',
       'Dead-Letter-Consumer': 'poison-test',
     });
   });
 
-  it('handles an event once even when it is delivered again', async () => {
+  it('dead-letters an event that breaks its contract at once, naming the field, without calling the handler', async () => {
+    const family = testFamily('malformed');
     const handled: string[] = [];
-    const consumer = new EventConsumer(
-      {
-        durable: 'once-test',
-        stream: 'ROOMS',
-        filterSubject: 'rooms.once-test.>',
-        handle: async (event) => void handled.push(event.id),
-      },
-      broker,
-      database,
-      log,
-      createMetrics('kernel-test'),
+    const consumer = await start({
+      durable: 'malformed-test',
+      events: family,
+      handle: async (event) => void handled.push(event.aggregateId),
+    });
+    const malformed = {
+      ...createEvent({ type: 'Counted', aggregateId: 'bad', aggregateVersion: 1, data: { by: -2 } }),
+    };
+    await publish({ ...malformed, subject: 'rooms.malformed.counted' });
+    await publish({
+      subject: 'rooms.malformed.counted',
+      ...createEvent({ type: 'Counted', aggregateId: 'x', aggregateVersion: 0, data: {} }),
+    });
+    await publish(counted(family, 'good', 1));
+
+    const letters = await eventually(
+      () => readStream(nats.url, 'DEAD_LETTERS'),
+      (stored) => stored.filter(({ headers }) => headers['Dead-Letter-Consumer'] === 'malformed-test').length === 2,
     );
-    await consumer.start();
-    const event = roomEvent('twice', 1);
-    // Two stream messages carrying the same event, as after a publisher crash outside the dedupe window.
-    await publish('rooms.once-test.changed', event, `${event.id}-first`);
-    await publish('rooms.once-test.changed', event, `${event.id}-second`);
-    const marker = roomEvent('marker', 1);
-    await publish('rooms.once-test.changed', marker);
     await eventually(
       async () => handled,
-      (ids) => ids.includes(marker.id),
+      (ids) => ids.includes('good'),
     );
     await consumer.stop();
-    expect(handled).toEqual([event.id, marker.id]);
+    const reasons = letters
+      .filter(({ headers }) => headers['Dead-Letter-Consumer'] === 'malformed-test')
+      .map(({ headers }) => headers);
+    expect(reasons.map((headers) => headers['Dead-Letter-Deliveries'])).toEqual(['1', '1']);
+    expect(reasons[0]['Dead-Letter-Reason']).toMatch(/^MalformedEvent: Counted .* breaks its contract: by: /);
+    expect(reasons[1]['Dead-Letter-Reason']).toMatch(
+      /^MalformedEvent: message is not an event envelope: aggregateVersion/,
+    );
+    expect(handled).toEqual(['good']);
+  });
+
+  it("handles one aggregate's events in stream order, and several aggregates at once", async () => {
+    const family = testFamily('order');
+    const seen = new Map<string, number[]>();
+    let running = 0;
+    let mostAtOnce = 0;
+    const consumer = await start({
+      durable: 'order-test',
+      events: family,
+      concurrency: 4,
+      handle: async (event) => {
+        running += 1;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        seen.set(event.aggregateId, [...(seen.get(event.aggregateId) ?? []), event.aggregateVersion]);
+        running -= 1;
+      },
+    });
+    for (let version = 1; version <= 10; version += 1) {
+      for (const aggregate of ['a', 'b', 'c', 'd']) await publish(counted(family, aggregate, version));
+    }
+    await eventually(
+      async () => [...seen.values()].flat().length,
+      (count) => count === 40,
+    );
+    await consumer.stop();
+    for (const aggregate of ['a', 'b', 'c', 'd']) expect(seen.get(aggregate)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(mostAtOnce).toBeGreaterThan(1);
+    expect(mostAtOnce).toBeLessThanOrEqual(4);
+  });
+
+  it('skips an event type it does not know (a newer publisher) and goes on', async () => {
+    const family = testFamily('unknown');
+    const handled: string[] = [];
+    const consumer = await start({
+      durable: 'unknown-test',
+      events: family,
+      handle: async (event) => void handled.push(event.aggregateId),
+    });
+    await publish({
+      subject: 'rooms.unknown.teleported',
+      ...createEvent({ type: 'Teleported', aggregateId: 'new', aggregateVersion: 1, data: {} }),
+    });
+    await publish(counted(family, 'known', 1));
+    await eventually(
+      async () => handled,
+      (ids) => ids.length === 1,
+    );
+    await consumer.stop();
+    expect(handled).toEqual(['known']);
+    expect(
+      (await readStream(nats.url, 'DEAD_LETTERS')).filter(
+        ({ headers }) => headers['Dead-Letter-Consumer'] === 'unknown-test',
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('replayStream', () => {
+  it('reads a stream from its first message to its last under a fresh consumer, leaving the durable where it was', async () => {
+    const family = new EventFamily(
+      'PAYMENTS',
+      { Counted: { subject: 'payments.replay.counted', data: z.object({ by: z.number().int().positive() }) } },
+      { filterSubject: 'payments.replay.>' },
+    );
+    const live: string[] = [];
+    const consumer = await start({
+      durable: 'replay-live',
+      events: family,
+      handle: async (event) => void live.push(event.id),
+    });
+    const published: string[] = [];
+    for (let version = 1; version <= 25; version += 1) {
+      const entry = family.create('Counted', {
+        aggregateId: `agg-${version % 3}`,
+        aggregateVersion: version,
+        data: { by: version },
+      });
+      published.push(entry.id);
+      await publish(entry);
+    }
+    await publish({
+      subject: 'payments.replay.counted',
+      ...createEvent({ type: 'Counted', aggregateId: 'bad', aggregateVersion: 1, data: { by: 0 } }),
+    });
+    await eventually(
+      async () => live.length,
+      (count) => count === 25,
+    );
+
+    const replayed: string[] = [];
+    const summary = await replayStream(broker, family, async (event) => void replayed.push(event.id), log);
+    expect(replayed).toEqual(published);
+    expect(summary).toMatchObject({ replayed: 25, skipped: 1 });
+
+    // The live durable consumer was not moved: a new event reaches it, once.
+    const next = family.create('Counted', { aggregateId: 'agg-0', aggregateVersion: 26, data: { by: 1 } });
+    await publish(next);
+    await eventually(
+      async () => live,
+      (ids) => ids.includes(next.id),
+    );
+    await consumer.stop();
+    expect(live.filter((id) => id === next.id)).toHaveLength(1);
+    expect(live).toHaveLength(26);
   });
 });
 
 describe('OutboxRelay', () => {
   it('publishes an event only once even if it was published before the relay crashed', async () => {
+    const family = testFamily('relay');
     const aggregates = database.collection<{ _id: string; outbox: unknown[] }>('aggregates');
-    const first = toOutboxEntry('rooms.relay-test.changed', roomEvent('relay-aggregate', 1));
-    const second = toOutboxEntry('rooms.relay-test.changed', roomEvent('relay-aggregate', 2));
+    const first = counted(family, 'relay-aggregate', 1);
+    const second = counted(family, 'relay-aggregate', 2);
     await aggregates.insertOne({ _id: 'relay-aggregate', outbox: [first, second] });
     // A previous relay published the first event and crashed before removing it from the outbox.
-    const { subject: _subject, ...published } = first;
-    await publish(first.subject, published);
+    await publish(first);
 
     const relay = new OutboxRelay(broker, log, createMetrics('kernel-test'), new AggregateLock());
     relay.track(aggregates);

@@ -1,35 +1,14 @@
-import { createEvent, toOutboxEntry, type EventEnvelope, type OutboxEntry } from '@roombook/kernel';
-import type { Money, PaymentEventType, PaymentStatus, PaymentTransition } from './domain/payment';
-
-/** The payment context's published contract: what other contexts may rely on. */
-export const PAYMENT_EVENT_SUBJECTS = {
-  PaymentApproved: 'payments.approved',
-  PaymentDeclined: 'payments.declined',
-  PaymentRefundRequested: 'payments.refund-requested',
-  PaymentRefunded: 'payments.refunded',
-} as const satisfies Record<PaymentEventType, string>;
-
-/** Every payment event carries the payment's facts as they now are, so no consumer needs to ask. */
-export interface PaymentEventData {
-  readonly paymentId: string;
-  readonly reservationId: string;
-  readonly roomId: string;
-  readonly guestId: string;
-  readonly hostId: string;
-  readonly amount: Money;
-  readonly status: PaymentStatus;
-  readonly failureReason: string | null;
-}
-
-export type PaymentEvent = EventEnvelope<PaymentEventType, PaymentEventData>;
+import { PAYMENT_EVENTS, type OutboxEntry } from '@roombook/contracts';
+import type { Decision } from '@roombook/kernel';
+import type { Payment, PaymentChange, PaymentTransition } from './domain/payment';
 
 /**
- * The reservation id is the correlation id (the saga's); the causation id is the event that led
- * to this one, or null when the synchronous call or a retry after a crash did.
+ * The event a payment transition publishes. The reservation id is the correlation id (the
+ * saga's); the causation id is the event that led to this one, or null when the synchronous
+ * call or a retry after a crash did.
  */
 export function paymentEvent({ type, payment }: PaymentTransition, causationId: string | null): OutboxEntry {
-  const event = createEvent<PaymentEventType, PaymentEventData>({
-    type,
+  return PAYMENT_EVENTS.create(type, {
     aggregateId: payment.id,
     aggregateVersion: payment.version,
     occurredAt: payment.updatedAt,
@@ -46,5 +25,14 @@ export function paymentEvent({ type, payment }: PaymentTransition, causationId: 
       failureReason: payment.failureReason,
     },
   });
-  return toOutboxEntry(PAYMENT_EVENT_SUBJECTS[type], event);
+}
+
+/** A domain change as the command handler saves it: the final state, one event per visible step. */
+export function decisionOf(change: PaymentChange | null, causationId: string | null): Decision<Payment> | null {
+  return (
+    change && {
+      state: change.payment,
+      events: change.transitions.map((transition) => paymentEvent(transition, causationId)),
+    }
+  );
 }

@@ -1,8 +1,9 @@
+import type { OutboxEntry } from '@roombook/contracts';
 import {
   isDuplicateKeyError,
   outboxEntrySchema,
   saveVersioned,
-  type OutboxEntry,
+  type AggregateStore,
   type OutboxRelay,
 } from '@roombook/kernel';
 import { Schema, Types, type Connection, type Model } from 'mongoose';
@@ -50,7 +51,7 @@ export interface UnfinishedPayment {
 }
 
 /** Payments and their outbox in one document, so a change and its events are one write. */
-export class PaymentStore {
+export class PaymentStore implements AggregateStore<Payment> {
   private readonly payments: Model<PaymentDocument>;
 
   constructor(
@@ -92,8 +93,7 @@ export class PaymentStore {
     }
   }
 
-  /** Optimistic: false when someone else changed the payment since `expectedVersion` was read. */
-  async replace(payment: Payment, expectedVersion: number, events: readonly OutboxEntry[]): Promise<boolean> {
+  async update(payment: Payment, expectedVersion: number, events: readonly OutboxEntry[]): Promise<boolean> {
     const { id, ...fields } = payment;
     // The sealed card token is kept only while a charge may still need it.
     const unset = needsCardToken(payment) ? [] : ['sealedToken'];

@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Sealer, startSubgraph, type RunningService } from '@roombook/kernel';
+import { CARD_TOKEN_SEAL_PURPOSE } from '@roombook/contracts';
+import { CommandHandler, Sealer, startSubgraph, systemClock, type RunningService } from '@roombook/kernel';
 import { parse } from 'graphql';
-import { authorizeRoute } from './authorizeRoute';
+import { authorizeHandler } from './authorizing/authorizeHandler';
 import type { PaymentConfig } from './config';
-import { PaymentCommands } from './paymentCommands';
-import { PaymentRecovery } from './paymentRecovery';
+import type { PaymentDependencies } from './dependencies';
 import { PaymentStore } from './paymentStore';
 import { SimulatedProvider } from './provider/simulatedProvider';
-import { reservationConsumer } from './reservationConsumer';
-import { CARD_TOKEN_SEAL_PURPOSE } from './reservationEvents';
+import { PaymentRecovery } from './recovering/paymentRecovery';
 import { paymentResolvers } from './resolvers';
+import { reservationEventConsumer } from './settlingReservations/onReservationEvent';
 
 export const PAYMENT_SCHEMA_PATH = join(__dirname, '..', 'schema.graphql');
 
@@ -25,29 +25,24 @@ export function startPaymentService(config: PaymentConfig): Promise<RunningServi
   return startSubgraph('payment', config, async ({ database, outbox, aggregateLock, log }) => {
     const store = new PaymentStore(database, outbox);
     await store.ready();
-    const sealer = new Sealer(config.SUBGRAPH_SECRET, CARD_TOKEN_SEAL_PURPOSE);
-    const payments = new PaymentCommands(
+    const deps: PaymentDependencies = {
       store,
-      new SimulatedProvider(database, config.PAYMENT_LATENCY_MS),
-      sealer,
+      commands: new CommandHandler('Payment', store, aggregateLock),
+      provider: new SimulatedProvider(database, config.PAYMENT_LATENCY_MS),
+      sealer: new Sealer(config.SUBGRAPH_SECRET, CARD_TOKEN_SEAL_PURPOSE),
       log,
-      aggregateLock,
-    );
-    const recovery = new PaymentRecovery(
-      store,
-      payments,
-      {
-        intervalMs: RECOVERY_INTERVAL_MS,
-        staleAfterMs: Math.max(STALE_AFTER_MS, 2 * config.PAYMENT_LATENCY_MS),
-      },
-      log,
-    );
+      clock: systemClock,
+    };
+    const recovery = new PaymentRecovery(deps, {
+      intervalMs: RECOVERY_INTERVAL_MS,
+      staleAfterMs: Math.max(STALE_AFTER_MS, 2 * config.PAYMENT_LATENCY_MS),
+    });
     recovery.start();
     return {
       typeDefs: parse(readFileSync(PAYMENT_SCHEMA_PATH, 'utf8')),
       resolvers: paymentResolvers(store),
-      consumers: [reservationConsumer(payments, log)],
-      internalRoutes: authorizeRoute(payments, sealer, config.PAYMENT_LATENCY_MS + SETTLEMENT_WAIT_MARGIN_MS, log),
+      consumers: [reservationEventConsumer(deps)],
+      internalHandlers: [authorizeHandler(deps, config.PAYMENT_LATENCY_MS + SETTLEMENT_WAIT_MARGIN_MS)],
       onStop: () => recovery.stop(),
     };
   });

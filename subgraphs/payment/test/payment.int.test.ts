@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import {
+  CARD_TOKEN_SEAL_PURPOSE,
+  PAYMENT_AUTHORIZATION,
+  createEvent,
+  type EventEnvelope,
+  type PaymentAuthorizationResponse,
+} from '@roombook/contracts';
+import {
   ANONYMOUS,
   IDENTITY_HEADER,
   InternalTokens,
   Sealer,
   ServiceClient,
   connectBroker,
-  createEvent,
   createLogger,
   type Broker,
-  type EventEnvelope,
   type Identity,
   type RunningService,
 } from '@roombook/kernel';
@@ -17,10 +22,8 @@ import { MongoClient, type Collection } from 'mongodb';
 import { postGraphQL, errorCodes } from '../../../test/support/graphqlClient';
 import { dropDatabases, testMongoUrl, uniqueDbPrefix } from '../../../test/support/mongo';
 import { startNatsServer, type TestNatsServer } from '../../../test/support/natsServer';
-import { eventually, readStream } from '../../../test/support/streams';
-import type { AuthorizationResponse } from '../src/authorizeRoute';
+import { consumerHasAcked, eventually, readStream } from '../../../test/support/streams';
 import { configSchema, type PaymentConfig } from '../src/config';
-import { CARD_TOKEN_SEAL_PURPOSE } from '../src/reservationEvents';
 import { startPaymentService } from '../src/service';
 
 /** One payment service against its own nats-server and databases, as the reservation context sees it. */
@@ -30,11 +33,12 @@ interface Testbed {
   readonly service: RunningService;
   readonly payments: Collection<{ _id: string; reservationId: string; [field: string]: unknown }>;
   readonly ledger: Collection<{ _id: string }>;
-  authorize(body: Record<string, unknown>): Promise<AuthorizationResponse>;
-  publishReservationEvent(subject: string, event: EventEnvelope, msgID?: string): Promise<void>;
+  authorize(body: Record<string, unknown>): Promise<PaymentAuthorizationResponse>;
+  /** Publishes as the reservation context would; returns the message's stream sequence. */
+  publishReservationEvent(subject: string, event: EventEnvelope, msgID?: string): Promise<number>;
   paymentEvents(reservationId: string): Promise<EventEnvelope[]>;
-  /** Whether the payment consumer has handled (and so acknowledged) an event. */
-  handled(eventId: string): Promise<boolean>;
+  /** Whether the payment consumer has handled (and acknowledged) the message at this sequence and all before it. */
+  handled(sequence: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -62,18 +66,16 @@ async function startTestbed(latencyMs: number): Promise<Testbed> {
     service,
     payments: database.collection('payments'),
     ledger: database.collection('provider_ledger'),
-    authorize: (body) => client.postJson<AuthorizationResponse>(`${baseUrl}/internal/payments/authorize`, body, 10_000),
+    authorize: (body) =>
+      client.postJson<PaymentAuthorizationResponse>(`${baseUrl}${PAYMENT_AUTHORIZATION.path}`, body, 10_000),
     async publishReservationEvent(subject, event, msgID = event.id) {
-      await broker.jetstream.publish(subject, JSON.stringify(event), { msgID });
+      return (await broker.jetstream.publish(subject, JSON.stringify(event), { msgID })).seq;
     },
     async paymentEvents(reservationId) {
       const stored = await readStream(nats.url, 'PAYMENTS');
       return stored.filter(({ event }) => event.correlationId === reservationId).map(({ event }) => event);
     },
-    async handled(eventId) {
-      const handledEvents = database.collection<{ _id: string }>('handled_events');
-      return (await handledEvents.countDocuments({ _id: `payment-reservations:${eventId}` })) === 1;
-    },
+    handled: (sequence) => consumerHasAcked(nats.url, 'RESERVATIONS', 'payment-reservations', sequence),
     async stop() {
       await broker.close();
       await service.stop();
@@ -111,6 +113,8 @@ function reservationEvent(type: string, reservationId: string, version: number, 
       nights: 3,
       guests: 2,
       totalPrice: { amount: 36000, currency: 'EUR' },
+      status: 'PENDING',
+      reason: null,
       ...data,
     },
   });
@@ -249,8 +253,8 @@ describe('payment service', () => {
       await bed.publishReservationEvent('reservations.requested', requested, `${requested.id}:again`);
       // A later event on the same consumer shows the redelivery has been processed.
       const marker = reservationEvent('ReservationConfirmed', reservationId, 2, { status: 'CONFIRMED' });
-      await bed.publishReservationEvent('reservations.confirmed', marker);
-      await eventually(() => bed.handled(marker.id), Boolean);
+      const markerSequence = await bed.publishReservationEvent('reservations.confirmed', marker);
+      await eventually(() => bed.handled(markerSequence), Boolean);
       expect(await charges(reservationId)).toBe(1);
       expect(types(await bed.paymentEvents(reservationId))).toEqual(['PaymentApproved']);
     });
@@ -261,8 +265,8 @@ describe('payment service', () => {
       const requested = reservationEvent('ReservationRequested', reservationId, 1, {
         sealedPaymentToken: sealer.seal('tok_visa'),
       });
-      await bed.publishReservationEvent('reservations.requested', requested);
-      await eventually(() => bed.handled(requested.id), Boolean);
+      const sequence = await bed.publishReservationEvent('reservations.requested', requested);
+      await eventually(() => bed.handled(sequence), Boolean);
       expect(await paymentOf(reservationId)).toMatchObject({ _id: answer.paymentId, status: 'APPROVED' });
       expect(await charges(reservationId)).toBe(1);
     });
@@ -296,8 +300,8 @@ describe('payment service', () => {
       expect(await paymentOf(reservationId)).toMatchObject({ _id: paymentId, status: 'REFUNDED' });
 
       const marker = reservationEvent('ReservationCancelled', reservationId, 3, { status: 'CANCELLED' });
-      await bed.publishReservationEvent('reservations.cancelled', marker);
-      await eventually(() => bed.handled(marker.id), Boolean);
+      const markerSequence = await bed.publishReservationEvent('reservations.cancelled', marker);
+      await eventually(() => bed.handled(markerSequence), Boolean);
       expect(await refunds(reservationId)).toBe(1);
       expect(await bed.paymentEvents(reservationId)).toHaveLength(3);
     });
@@ -309,9 +313,10 @@ describe('payment service', () => {
       const cancellations = [declinedId, unknownId].map((id) =>
         reservationEvent('ReservationCancellationRequested', id, 2, { status: 'CANCELLATION_REQUESTED' }),
       );
+      let last = 0;
       for (const event of cancellations)
-        await bed.publishReservationEvent('reservations.cancellation-requested', event);
-      for (const event of cancellations) await eventually(() => bed.handled(event.id), Boolean);
+        last = await bed.publishReservationEvent('reservations.cancellation-requested', event);
+      await eventually(() => bed.handled(last), Boolean);
 
       expect(await paymentOf(declinedId)).toMatchObject({ status: 'DECLINED' });
       expect(await paymentOf(unknownId)).toBeNull();

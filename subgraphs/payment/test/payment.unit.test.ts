@@ -1,4 +1,5 @@
-import { ANONYMOUS, Forbidden, Unauthenticated, createEvent, type Identity } from '@roombook/kernel';
+import { PAYMENT_EVENTS } from '@roombook/contracts';
+import { ANONYMOUS, Forbidden, Unauthenticated, type Identity } from '@roombook/kernel/domain';
 import {
   awaitedProviderCall,
   completeRefund,
@@ -10,8 +11,7 @@ import {
   type PaymentStatus,
 } from '../src/domain/payment';
 import { visiblePayment } from '../src/domain/visibility';
-import { PAYMENT_EVENT_SUBJECTS, paymentEvent } from '../src/events';
-import { MalformedReservationEvent, instructionFor } from '../src/reservationEvents';
+import { paymentEvent } from '../src/events';
 
 const opened = new Date('2026-11-21T10:00:00.000Z');
 const later = new Date('2026-11-21T10:00:05.000Z');
@@ -164,7 +164,7 @@ describe('published events', () => {
     const [transition] = settleCharge(givenPayment(), declined, later)!.transitions;
     const entry = paymentEvent(transition, 'cause-1');
     expect(entry).toMatchObject({
-      subject: PAYMENT_EVENT_SUBJECTS.PaymentDeclined,
+      subject: PAYMENT_EVENTS.definitions.PaymentDeclined.subject,
       type: 'PaymentDeclined',
       aggregateId: 'pay-1',
       aggregateVersion: 2,
@@ -181,54 +181,5 @@ describe('published events', () => {
     expect(Object.keys(entry.data as object).sort()).toEqual(
       ['paymentId', 'reservationId', 'roomId', 'guestId', 'hostId', 'amount', 'status', 'failureReason'].sort(),
     );
-  });
-});
-
-describe('what each reservation event asks of payment', () => {
-  const reservation = {
-    reservationId: 'res-1',
-    roomId: 'room-1',
-    guestId: 'gus',
-    hostId: 'hana',
-    checkIn: '2026-12-01',
-    checkOut: '2026-12-04',
-    nights: 3,
-    guests: 2,
-    totalPrice: { amount: 36000, currency: 'EUR' },
-    status: 'PENDING',
-  };
-  const event = (type: string, data: unknown) => createEvent({ type, aggregateId: 'res-1', aggregateVersion: 1, data });
-
-  it('ReservationRequested: authorize the total price, with the sealed token', () => {
-    expect(instructionFor(event('ReservationRequested', { ...reservation, sealedPaymentToken: 'sealed' }))).toEqual({
-      kind: 'authorize',
-      request,
-      sealedToken: 'sealed',
-    });
-  });
-
-  it('ReservationRequested without a token: authorize with none (only an existing payment can answer)', () => {
-    expect(instructionFor(event('ReservationRequested', reservation))).toMatchObject({ sealedToken: null });
-  });
-
-  it('ReservationCancellationRequested: refund', () => {
-    const cancellation = { ...reservation, status: 'CANCELLATION_REQUESTED', reason: 'plans changed' };
-    expect(instructionFor(event('ReservationCancellationRequested', cancellation))).toEqual({
-      kind: 'refund',
-      reservationId: 'res-1',
-    });
-  });
-
-  it.each(['ReservationConfirmed', 'ReservationRejected', 'ReservationCancelled', 'SomethingNew'])(
-    '%s: nothing',
-    (type) => {
-      expect(instructionFor(event(type, { reservationId: 'res-1' }))).toEqual({ kind: 'ignore' });
-    },
-  );
-
-  it('rejects a malformed event, naming the field', () => {
-    const malformed = event('ReservationRequested', { ...reservation, totalPrice: { amount: -1, currency: 'EUR' } });
-    expect(() => instructionFor(malformed)).toThrow(MalformedReservationEvent);
-    expect(() => instructionFor(malformed)).toThrow(/totalPrice\.amount: must be greater than 0/);
   });
 });

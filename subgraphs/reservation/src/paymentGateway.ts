@@ -1,16 +1,11 @@
+import {
+  PAYMENT_AUTHORIZATION,
+  type PaymentAuthorizationRequest,
+  type PaymentAuthorizationResponse,
+} from '@roombook/contracts';
 import type { Logger, ServiceClient } from '@roombook/kernel';
-import type { Money } from './domain/reservation';
 import CircuitBreaker from 'opossum';
 import { Gauge, type Registry } from 'prom-client';
-
-export interface AuthorizationRequest {
-  readonly reservationId: string;
-  readonly roomId: string;
-  readonly guestId: string;
-  readonly hostId: string;
-  readonly amount: Money;
-  readonly token: string;
-}
 
 /** UNSETTLED: no answer in time, or the circuit is open; the event path settles it later. */
 export type AuthorizationOutcome =
@@ -18,27 +13,22 @@ export type AuthorizationOutcome =
   | { readonly status: 'DECLINED'; readonly reason: string }
   | { readonly status: 'UNSETTLED' };
 
-interface AuthorizationResponse {
-  paymentId: string;
-  status: 'PENDING' | 'APPROVED' | 'DECLINED' | 'REFUND_PENDING' | 'REFUNDED';
-  failureReason: string | null;
-}
-
 /** The synchronous leg of the saga: ask payment, with a deadline, behind a circuit breaker. */
 export class PaymentGateway {
-  private readonly breaker: CircuitBreaker<[AuthorizationRequest], AuthorizationResponse>;
+  private readonly breaker: CircuitBreaker<[PaymentAuthorizationRequest], PaymentAuthorizationResponse>;
 
   constructor(options: {
     client: ServiceClient;
-    authorizeUrl: string;
+    /** The payment service's base URL. */
+    paymentUrl: string;
     timeoutMs: number;
     resetTimeoutMs: number;
     registry: Registry;
     log: Logger;
   }) {
-    const { client, authorizeUrl, timeoutMs, log } = options;
+    const { client, paymentUrl, timeoutMs, log } = options;
     this.breaker = new CircuitBreaker(
-      (request: AuthorizationRequest) => client.postJson<AuthorizationResponse>(authorizeUrl, request, timeoutMs),
+      (request: PaymentAuthorizationRequest) => client.call(paymentUrl, PAYMENT_AUTHORIZATION, request, timeoutMs),
       {
         timeout: timeoutMs,
         errorThresholdPercentage: 50,
@@ -60,7 +50,7 @@ export class PaymentGateway {
     });
   }
 
-  async authorize(request: AuthorizationRequest): Promise<AuthorizationOutcome> {
+  async authorize(request: PaymentAuthorizationRequest): Promise<AuthorizationOutcome> {
     try {
       const response = await this.breaker.fire(request);
       if (response.status === 'APPROVED') return { status: 'APPROVED' };

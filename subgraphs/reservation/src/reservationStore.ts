@@ -1,8 +1,9 @@
+import type { OutboxEntry } from '@roombook/contracts';
 import {
   isDuplicateKeyError,
   outboxEntrySchema,
   saveVersioned,
-  type OutboxEntry,
+  type AggregateStore,
   type OutboxRelay,
 } from '@roombook/kernel';
 import { Schema, type Connection, type Model } from 'mongoose';
@@ -36,7 +37,7 @@ const reservationSchema = new Schema<ReservationDocument>(
 );
 
 /** Reservations with their outbox: a status change and its event are one document write. */
-export class ReservationStore {
+export class ReservationStore implements AggregateStore<Reservation> {
   private readonly reservations: Model<ReservationDocument>;
 
   constructor(
@@ -68,10 +69,9 @@ export class ReservationStore {
     }
   }
 
-  /** Optimistic: false when someone else changed it since `expectedVersion`. */
-  async replace(reservation: Reservation, expectedVersion: number, event: OutboxEntry): Promise<boolean> {
+  async update(reservation: Reservation, expectedVersion: number, events: readonly OutboxEntry[]): Promise<boolean> {
     const { id, ...fields } = reservation;
-    return saveVersioned(this.reservations, this.outbox, { id, expectedVersion, set: fields, events: [event] });
+    return saveVersioned(this.reservations, this.outbox, { id, expectedVersion, set: fields, events });
   }
 
   announce(): void {

@@ -11,16 +11,13 @@ import {
 } from '@roombook/kernel';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { cancelReservation } from './cancelling/cancelReservation';
+import type { ReservationDependencies } from './dependencies';
 import { assertMaySee } from './domain/access';
 import type { Reservation } from './domain/reservation';
 import { assertStayDates, type ReserveRoomInput } from './domain/stay';
-import type { NightLedger } from './nightLedger';
-import { reserveRoom, type ReserveRoomDependencies } from './reserving/reserveRoom';
-import type { RoomDirectory } from './roomDirectory';
+import { reserveRoom } from './reserving/reserveRoom';
 
-export function reservationResolvers(
-  deps: ReserveRoomDependencies & { ledger: NightLedger; rooms: RoomDirectory },
-): GraphQLResolverMap<RequestContext> {
+export function reservationResolvers(deps: ReservationDependencies): GraphQLResolverMap<RequestContext> {
   const visible = async (identity: Identity, id: string): Promise<Reservation | null> => {
     if (identity.kind !== 'service') requireUser(identity);
     const reservation = await deps.store.findById(id);
@@ -60,7 +57,7 @@ export function reservationResolvers(
         _: unknown,
         { id, reason }: { id: string; reason?: string | null },
         { identity }: RequestContext,
-      ) => cancelReservation(deps.store, deps.transitions, identity, id, reason ?? null, deps.clock()),
+      ) => cancelReservation(deps, identity, id, reason ?? null),
     },
     Reservation: {
       __resolveReference: async ({ id }: { id: string }, { identity }: RequestContext) => visible(identity, id),

@@ -1,3 +1,4 @@
+import type { RoomSnapshot } from '@roombook/contracts';
 import {
   ServiceUnavailable,
   isDuplicateKeyError,
@@ -88,6 +89,12 @@ export class RoomDirectory {
       }
     });
   }
+}
+
+/** What this context keeps of a room event's snapshot. */
+export function roomFactsOf(room: RoomSnapshot): RoomFacts {
+  const { id, hostId, capacity, pricePerNight, status, updatedAt } = room;
+  return { id, hostId, capacity, pricePerNight, status, updatedAt };
 }
 
 function toFacts(document: RoomReplicaDocument): RoomFacts {

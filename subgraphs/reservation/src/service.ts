@@ -1,15 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Sealer, ServiceClient, startSubgraph, type RunningService } from '@roombook/kernel';
+import { CARD_TOKEN_SEAL_PURPOSE } from '@roombook/contracts';
+import {
+  CommandHandler,
+  Sealer,
+  ServiceClient,
+  startSubgraph,
+  systemClock,
+  type RunningService,
+} from '@roombook/kernel';
 import { parse } from 'graphql';
 import type { ReservationConfig } from './config';
+import type { ReservationDependencies } from './dependencies';
+import { reservationLookupHandler } from './lookingUp/reservationLookup';
 import { NightLedger } from './nightLedger';
 import { PaymentGateway } from './paymentGateway';
-import { roomEventHandler } from './replicatingRooms/onRoomEvent';
+import { roomEventConsumer } from './replicatingRooms/onRoomEvent';
 import { ReservationStore } from './reservationStore';
 import { reservationResolvers } from './resolvers';
 import { RoomDirectory } from './roomDirectory';
-import { paymentEventHandler } from './settlingPayment/onPaymentEvent';
+import { paymentEventConsumer } from './settlingPayment/onPaymentEvent';
 import { ReservationTransitions } from './transitions';
 
 export const RESERVATION_SCHEMA_PATH = join(__dirname, '..', 'schema.graphql');
@@ -31,23 +41,23 @@ export function startReservationService(config: ReservationConfig): Promise<Runn
       log,
       aggregateLock,
     );
-    const transitions = new ReservationTransitions(store, ledger, aggregateLock);
+    const transitions = new ReservationTransitions(new CommandHandler('Reservation', store, aggregateLock), ledger);
     const payments = new PaymentGateway({
       client,
-      authorizeUrl: new URL('/internal/payments/authorize', config.SUBGRAPH_PAYMENT_URL).toString(),
+      paymentUrl: config.SUBGRAPH_PAYMENT_URL,
       timeoutMs: config.PAYMENT_TIMEOUT_MS,
       resetTimeoutMs: config.PAYMENT_CIRCUIT_RESET_MS,
       registry: metrics.registry,
       log,
     });
-    const deps = {
+    const deps: ReservationDependencies = {
       store,
       ledger,
       rooms,
       payments,
       transitions,
-      sealer: new Sealer(config.SUBGRAPH_SECRET, 'payment-token'),
-      clock: () => new Date(),
+      sealer: new Sealer(config.SUBGRAPH_SECRET, CARD_TOKEN_SEAL_PURPOSE),
+      clock: systemClock,
     };
 
     // Nights a crash left claimed without a live reservation are freed in the background.
@@ -64,19 +74,10 @@ export function startReservationService(config: ReservationConfig): Promise<Runn
       typeDefs: parse(readFileSync(RESERVATION_SCHEMA_PATH, 'utf8')),
       resolvers: reservationResolvers(deps),
       consumers: [
-        {
-          durable: 'reservation-rooms',
-          stream: 'ROOMS',
-          filterSubject: 'rooms.>',
-          handle: roomEventHandler(rooms, store, transitions),
-        },
-        {
-          durable: 'reservation-payments',
-          stream: 'PAYMENTS',
-          filterSubject: 'payments.>',
-          handle: paymentEventHandler(transitions, log),
-        },
+        roomEventConsumer(rooms, store, transitions, deps.clock),
+        paymentEventConsumer(transitions, deps.clock, log),
       ],
+      internalHandlers: [reservationLookupHandler(store)],
       onStop: () => {
         clearInterval(sweeper);
         payments.shutdown();

@@ -1,43 +1,31 @@
-import { NotFound, type AggregateLock } from '@roombook/kernel';
+import type { CommandHandler } from '@roombook/kernel';
 import { releasesNights, type Reservation } from './domain/reservation';
 import { reservationEvent } from './events';
 import type { NightLedger } from './nightLedger';
-import type { ReservationStore } from './reservationStore';
-
-const MAX_ATTEMPTS = 5;
 
 /**
- * Moves a reservation through the saga: load, decide (pure), store the new state with its event,
- * and free the nights when the new state releases them. Every path (mutations, the synchronous
- * payment answer, payment and room events) goes through here.
+ * Moves a reservation through the saga: every path (mutations, the synchronous payment answer,
+ * payment and room events) goes through here, so each move stores its event and frees the nights
+ * when the new state releases them.
  */
 export class ReservationTransitions {
   constructor(
-    private readonly store: ReservationStore,
+    private readonly commands: CommandHandler<Reservation>,
     private readonly ledger: NightLedger,
-    private readonly lock: AggregateLock,
   ) {}
 
-  async apply(id: string, decide: (current: Reservation) => Reservation | null, causationId: string | null = null) {
-    return this.lock.run(id, () => this.applyUnlocked(id, decide, causationId));
-  }
-
-  private async applyUnlocked(
+  /** `transition` is a pure rule of domain/reservation.ts: the next state, or null for "nothing to do". */
+  async apply(
     id: string,
-    decide: (current: Reservation) => Reservation | null,
-    causationId: string | null,
-  ) {
-    for (let attempt = 1; ; attempt += 1) {
-      const current = await this.store.findById(id);
-      if (!current) throw new NotFound('Reservation', id, 'id');
-      const next = decide(current);
-      if (!next) return current;
-      if (await this.store.replace(next, current.version, reservationEvent(next, { causationId }))) {
-        // After the state change, so a crash in between leaves claims the sweep frees, never a double booking.
-        if (releasesNights(next.status)) await this.ledger.release(id);
-        return next;
-      }
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`Reservation ${id} kept changing concurrently`);
-    }
+    transition: (current: Reservation) => Reservation | null,
+    causationId: string | null = null,
+  ): Promise<Reservation> {
+    const { state, changed } = await this.commands.handle(id, (current) => {
+      const next = transition(current);
+      return next && { state: next, events: [reservationEvent(next, { causationId })] };
+    });
+    // After the state change, so a crash in between leaves claims the sweep frees, never a double booking.
+    if (changed && releasesNights(state.status)) await this.ledger.release(id);
+    return state;
   }
 }

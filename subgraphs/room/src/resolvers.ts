@@ -1,8 +1,10 @@
 import { DateTimeScalar, decodeCursor, pageSize, toConnection, type RequestContext } from '@roombook/kernel';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { RoomDependencies } from './dependencies';
 import type { Room, RoomStatus } from './domain/room';
-import type { RoomCommands } from './roomCommands';
-import type { RoomStore } from './roomStore';
+import { registerRoom } from './registering/registerRoom';
+import { removeRoom } from './removing/removeRoom';
+import { updateRoom } from './updating/updateRoom';
 
 interface RoomsArgs {
   filter?: {
@@ -15,15 +17,15 @@ interface RoomsArgs {
   after?: string | null;
 }
 
-export function roomResolvers(store: RoomStore, commands: RoomCommands): GraphQLResolverMap<RequestContext> {
+export function roomResolvers(deps: RoomDependencies): GraphQLResolverMap<RequestContext> {
   return {
     DateTime: DateTimeScalar,
     Query: {
-      room: (_: unknown, { id }: { id: string }) => store.findById(id),
+      room: (_: unknown, { id }: { id: string }) => deps.rooms.findById(id),
       rooms: async (_: unknown, { filter, first, after }: RoomsArgs) => {
         const size = pageSize(first);
         const afterId = after ? decodeCursor(after) : null;
-        const { rooms, totalCount } = await store.list(
+        const { rooms, totalCount } = await deps.rooms.list(
           { ...filter, status: filter?.status ?? 'ACTIVE' },
           size + 1,
           afterId,
@@ -33,13 +35,13 @@ export function roomResolvers(store: RoomStore, commands: RoomCommands): GraphQL
     },
     Mutation: {
       registerRoom: (_: unknown, { input }: { input: unknown }, { identity }: RequestContext) =>
-        commands.register(identity, input),
+        registerRoom(deps, identity, input),
       updateRoom: (_: unknown, { id, input }: { id: string; input: unknown }, { identity }: RequestContext) =>
-        commands.update(identity, id, input),
-      removeRoom: (_: unknown, { id }: { id: string }, { identity }: RequestContext) => commands.remove(identity, id),
+        updateRoom(deps, identity, id, input),
+      removeRoom: (_: unknown, { id }: { id: string }, { identity }: RequestContext) => removeRoom(deps, identity, id),
     },
     Room: {
-      __resolveReference: (reference: Pick<Room, 'id'>) => store.findById(reference.id),
+      __resolveReference: (reference: Pick<Room, 'id'>) => deps.rooms.findById(reference.id),
     },
   };
 }

@@ -1,4 +1,5 @@
-import { outboxEntrySchema, saveVersioned, type OutboxEntry, type OutboxRelay } from '@roombook/kernel';
+import type { OutboxEntry } from '@roombook/contracts';
+import { outboxEntrySchema, saveVersioned, type AggregateStore, type OutboxRelay } from '@roombook/kernel';
 import { Schema, Types, type Connection, type Model } from 'mongoose';
 import type { Room, RoomStatus } from './domain/room';
 
@@ -37,7 +38,7 @@ export interface RoomListFilter {
 }
 
 /** Rooms and their outbox in one document, so a change and its event are one write. */
-export class RoomStore {
+export class RoomStore implements AggregateStore<Room> {
   private readonly rooms: Model<RoomDocument>;
 
   constructor(
@@ -58,17 +59,16 @@ export class RoomStore {
     return document ? toRoom(document) : null;
   }
 
-  async insert(room: Room, event: OutboxEntry): Promise<void> {
+  async insert(room: Room, events: readonly OutboxEntry[]): Promise<void> {
     const { id, ...fields } = room;
-    await this.rooms.create({ _id: id, ...fields, cityKey: room.city.toLowerCase(), outbox: [event] });
+    await this.rooms.create({ _id: id, ...fields, cityKey: room.city.toLowerCase(), outbox: events });
     this.outbox.nudge();
   }
 
-  /** Optimistic: false when someone else changed the room since `expectedVersion` was read. */
-  async replace(room: Room, expectedVersion: number, event: OutboxEntry): Promise<boolean> {
+  async update(room: Room, expectedVersion: number, events: readonly OutboxEntry[]): Promise<boolean> {
     const { id, ...fields } = room;
     const set = { ...fields, cityKey: room.city.toLowerCase() };
-    return saveVersioned(this.rooms, this.outbox, { id, expectedVersion, set, events: [event] });
+    return saveVersioned(this.rooms, this.outbox, { id, expectedVersion, set, events });
   }
 
   async list(

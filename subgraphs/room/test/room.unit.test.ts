@@ -1,5 +1,12 @@
-import { ANONYMOUS, Forbidden, InvalidInput, InvalidState, Unauthenticated, type Identity } from '@roombook/kernel';
-import { registerRoom, removeRoom, updateRoom, type Room } from '../src/domain/room';
+import {
+  ANONYMOUS,
+  Forbidden,
+  InvalidInput,
+  InvalidState,
+  Unauthenticated,
+  type Identity,
+} from '@roombook/kernel/domain';
+import { decideRegistration, decideRemoval, decideUpdate, type Room } from '../src/domain/room';
 
 const now = new Date('2026-11-21T10:00:00.000Z');
 const host: Identity = { kind: 'user', userId: 'hana', roles: ['HOST'] };
@@ -15,12 +22,12 @@ const listing = {
 };
 
 function givenRoom(overrides: Partial<Room> = {}): Room {
-  return { ...registerRoom(host, listing, 'room-1', now), ...overrides };
+  return { ...decideRegistration(host, listing, 'room-1', now), ...overrides };
 }
 
 describe('registering a room', () => {
   it('makes the caller the host of an ACTIVE room at version 1, with trimmed text', () => {
-    const room = registerRoom(host, listing, 'room-1', now);
+    const room = decideRegistration(host, listing, 'room-1', now);
     expect(room).toMatchObject({
       id: 'room-1',
       hostId: 'hana',
@@ -33,8 +40,8 @@ describe('registering a room', () => {
   });
 
   it('needs a signed-in HOST', () => {
-    expect(() => registerRoom(ANONYMOUS, listing, 'r', now)).toThrow(Unauthenticated);
-    expect(() => registerRoom(guest, listing, 'r', now)).toThrow(Forbidden);
+    expect(() => decideRegistration(ANONYMOUS, listing, 'r', now)).toThrow(Unauthenticated);
+    expect(() => decideRegistration(guest, listing, 'r', now)).toThrow(Forbidden);
   });
 
   it.each([
@@ -50,7 +57,7 @@ describe('registering a room', () => {
     ['input.amenities', { amenities: Array.from({ length: 51 }, (_, i) => `a${i}`) }, 'at most 50'],
     ['input.amenities.1', { amenities: ['wifi', 'x'.repeat(41)] }, '1..40 characters'],
   ])('rejects a bad %s', (field, override, rule) => {
-    const attempt = () => registerRoom(host, { ...listing, ...override }, 'r', now);
+    const attempt = () => decideRegistration(host, { ...listing, ...override }, 'r', now);
     expect(attempt).toThrow(InvalidInput);
     expect(attempt).toThrow(new RegExp(`^${field.replace(/\./g, '\\.')} .*${rule}`));
   });
@@ -58,40 +65,40 @@ describe('registering a room', () => {
 
 describe('updating a room', () => {
   it('applies the changed fields and bumps the version', () => {
-    const change = updateRoom(host, givenRoom(), { capacity: 4, description: 'Quiet' }, now);
+    const change = decideUpdate(host, givenRoom(), { capacity: 4, description: 'Quiet' }, now);
     expect(change?.room).toMatchObject({ capacity: 4, description: 'Quiet', version: 2 });
     expect(change?.changed).toEqual(['description', 'capacity']);
   });
 
   it('is a no-op when nothing differs', () => {
-    expect(updateRoom(host, givenRoom(), { capacity: 2 }, now)).toBeNull();
+    expect(decideUpdate(host, givenRoom(), { capacity: 2 }, now)).toBeNull();
   });
 
   it('lets an ADMIN update, but not another host', () => {
-    expect(updateRoom(admin, givenRoom(), { capacity: 3 }, now)?.room.capacity).toBe(3);
-    expect(() => updateRoom(otherHost, givenRoom(), { capacity: 3 }, now)).toThrow(Forbidden);
+    expect(decideUpdate(admin, givenRoom(), { capacity: 3 }, now)?.room.capacity).toBe(3);
+    expect(() => decideUpdate(otherHost, givenRoom(), { capacity: 3 }, now)).toThrow(Forbidden);
   });
 
   it('refuses null for a required field but lets description be cleared', () => {
-    expect(() => updateRoom(host, givenRoom(), { name: null }, now)).toThrow('input.name cannot be null');
-    const cleared = updateRoom(host, givenRoom({ description: 'old' }), { description: null }, now);
+    expect(() => decideUpdate(host, givenRoom(), { name: null }, now)).toThrow('input.name cannot be null');
+    const cleared = decideUpdate(host, givenRoom({ description: 'old' }), { description: null }, now);
     expect(cleared?.room.description).toBeNull();
   });
 
   it('refuses to change a removed room', () => {
-    expect(() => updateRoom(host, givenRoom({ status: 'REMOVED' }), { capacity: 3 }, now)).toThrow(InvalidState);
+    expect(() => decideUpdate(host, givenRoom({ status: 'REMOVED' }), { capacity: 3 }, now)).toThrow(InvalidState);
   });
 });
 
 describe('removing a room', () => {
   it('turns it REMOVED once; again is a no-op', () => {
-    const removed = removeRoom(host, givenRoom(), now);
+    const removed = decideRemoval(host, givenRoom(), now);
     expect(removed).toMatchObject({ status: 'REMOVED', version: 2 });
-    expect(removeRoom(host, removed!, now)).toBeNull();
+    expect(decideRemoval(host, removed!, now)).toBeNull();
   });
 
   it('is for the host or an ADMIN only', () => {
-    expect(() => removeRoom(guest, givenRoom(), now)).toThrow(Forbidden);
-    expect(removeRoom(admin, givenRoom(), now)?.status).toBe('REMOVED');
+    expect(() => decideRemoval(guest, givenRoom(), now)).toThrow(Forbidden);
+    expect(decideRemoval(admin, givenRoom(), now)?.status).toBe('REMOVED');
   });
 });

@@ -1,65 +1,121 @@
 import { AckPolicy, DeliverPolicy, JetStreamApiError, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import type { Connection } from 'mongoose';
-import type { Logger } from '../logger';
+import {
+  MalformedEvent,
+  STREAMS,
+  deadLetterSubject,
+  parseEnvelope,
+  type EventEnvelope,
+  type StreamName,
+} from '@roombook/contracts';
+import { AggregateLock } from '../aggregates/aggregateLock';
 import type { ServiceMetrics } from '../http/metrics';
-import { parseEnvelope, type EventEnvelope } from './envelope';
+import type { Logger } from '../logger';
 import type { Broker } from './nats';
-import { STREAMS, deadLetterSubject, type StreamName } from './streams';
 
-export interface ConsumerSpec {
+/** Where a consumer's events come from and how they are read: an EventFamily of @roombook/contracts. */
+export interface EventSource<Event extends EventEnvelope> {
+  readonly stream: StreamName;
+  readonly filterSubject: string;
+  /** The typed event; null for a type the consumer does not know (skipped); throws MalformedEvent. */
+  parse(envelope: EventEnvelope): Event | null;
+}
+
+export interface ConsumerSpec<Event extends EventEnvelope = EventEnvelope> {
   /** Durable consumer name, shared by all replicas of a service so each event is handled once. */
   readonly durable: string;
-  readonly stream: StreamName;
-  /** One subject filter (nats-server 2.9, as Debian ships it, has no multi-filter consumers). */
-  readonly filterSubject?: string;
+  readonly events: EventSource<Event>;
   /** Deliveries before a message goes to the dead-letter subject. */
   readonly maxDeliveries?: number;
   /** First redelivery delay; doubles with each further attempt. */
   readonly redeliveryDelayMs?: number;
-  handle(event: EventEnvelope): Promise<void>;
+  /** Messages handled at once; events of one aggregate are still handled one after another, in stream order. */
+  readonly concurrency?: number;
+  /**
+   * Must be idempotent: a redelivered event (after a crash between the handler's write and the
+   * ack, or a nak) is handed over again. Every handler here is, by comparing the event's
+   * aggregateVersion with what it stored, or by being a state transition that is a no-op for news
+   * the state has moved past; the record of that lives in the same write as the effect.
+   */
+  handle(event: Event): Promise<void>;
+}
+
+/** Infers a consumer's event type from its `events` family. */
+export function consumerOf<Event extends EventEnvelope>(spec: ConsumerSpec<Event>): ConsumerSpec<Event> {
+  return spec;
 }
 
 const DEFAULT_MAX_DELIVERIES = 5;
 const DEFAULT_REDELIVERY_DELAY_MS = 500;
+const DEFAULT_CONCURRENCY = 8;
 const ACK_WAIT_NS = 30 * 1_000_000_000;
 
 /**
- * A durable, explicitly acknowledged consumer. Handled event ids are remembered per consumer,
- * so a redelivery after a crash between handling and ack is skipped. A message that keeps
- * failing is published to deadletter.<durable> with its error, then terminated, and the
- * consumer goes on with the next one.
+ * A durable, explicitly acknowledged consumer. It remembers nothing per event: exactness is the
+ * handler's (see ConsumerSpec.handle), so its memory does not grow with the stream. A message
+ * that keeps failing, or that breaks its contract, is published to deadletter.<durable> with
+ * the reason, then terminated, and the consumer goes on.
  */
-export class EventConsumer {
+export class EventConsumer<Event extends EventEnvelope = EventEnvelope> {
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
   private readonly maxDeliveries: number;
   private readonly redeliveryDelayMs: number;
+  private readonly concurrency: number;
+  /** One aggregate's events are handled in order; different aggregates' side by side. */
+  private readonly order = new AggregateLock();
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
-    private readonly spec: ConsumerSpec,
+    private readonly spec: ConsumerSpec<Event>,
     private readonly broker: Broker,
-    private readonly database: Connection,
     private readonly log: Logger,
     private readonly metrics: ServiceMetrics,
   ) {
     this.maxDeliveries = spec.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
     this.redeliveryDelayMs = spec.redeliveryDelayMs ?? DEFAULT_REDELIVERY_DELAY_MS;
+    this.concurrency = spec.concurrency ?? DEFAULT_CONCURRENCY;
   }
 
   async start(): Promise<void> {
     await this.provision();
-    const consumer = await this.broker.jetstream.consumers.get(STREAMS[this.spec.stream].name, this.spec.durable);
-    this.messages = await consumer.consume({ max_messages: 32 });
+    const stream = STREAMS[this.spec.events.stream].name;
+    const consumer = await this.broker.jetstream.consumers.get(stream, this.spec.durable);
+    this.messages = await consumer.consume({ max_messages: Math.max(32, 2 * this.concurrency) });
     const messages = this.messages;
     this.loop = (async () => {
-      for await (const message of messages) await this.process(message);
+      for await (const message of messages) {
+        while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
+        this.dispatch(message);
+      }
     })();
   }
 
+  /** Stops taking messages, then lets the ones being handled finish (and be acked). */
   async stop(): Promise<void> {
     await this.messages?.close();
     await this.loop;
+    await Promise.all(this.inFlight);
+  }
+
+  private dispatch(message: JsMsg): void {
+    const envelope = this.envelopeOf(message);
+    if (envelope) this.track(this.order.run(envelope.aggregateId, () => this.process(message, envelope)));
+  }
+
+  /** The message's envelope; undefined when it has none (then it is already on its way to the dead letters). */
+  private envelopeOf(message: JsMsg): EventEnvelope | undefined {
+    try {
+      return parseEnvelope(message.data);
+    } catch (error) {
+      this.track(this.onFailure(message, undefined, error));
+      return undefined;
+    }
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
   }
 
   private async provision(): Promise<void> {
@@ -70,9 +126,9 @@ export class EventConsumer {
       ack_wait: ACK_WAIT_NS,
       // The bound is enforced here (dead-lettering with the error), not by the server, which would drop silently.
       max_deliver: -1,
-      ...(this.spec.filterSubject ? { filter_subject: this.spec.filterSubject } : {}),
+      filter_subject: this.spec.events.filterSubject,
     };
-    const stream = STREAMS[this.spec.stream].name;
+    const stream = STREAMS[this.spec.events.stream].name;
     try {
       await this.broker.manager.consumers.add(stream, config);
     } catch (error) {
@@ -82,36 +138,30 @@ export class EventConsumer {
     }
   }
 
-  private get handled() {
-    return this.database.collection<{ _id: string; at: Date }>('handled_events');
-  }
-
-  private async process(message: JsMsg): Promise<void> {
-    let event: EventEnvelope | undefined;
+  private async process(message: JsMsg, envelope: EventEnvelope): Promise<void> {
     try {
-      event = parseEnvelope(message.data);
-      const key = `${this.spec.durable}:${event.id}`;
-      if (await this.handled.findOne({ _id: key })) {
+      const event = this.spec.events.parse(envelope);
+      if (event === null) {
         message.ack();
+        this.metrics.eventsConsumed.inc({ consumer: this.spec.durable, outcome: 'ignored' });
         return;
       }
       await this.spec.handle(event);
-      await this.handled.updateOne({ _id: key }, { $setOnInsert: { at: new Date() } }, { upsert: true });
       message.ack();
       this.metrics.eventsConsumed.inc({ consumer: this.spec.durable, outcome: 'handled' });
     } catch (error) {
-      await this.onFailure(message, event, error);
+      await this.onFailure(message, envelope, error);
     }
   }
 
   private async onFailure(message: JsMsg, event: EventEnvelope | undefined, error: unknown): Promise<void> {
     const deliveries = message.info.deliveryCount;
-    const reason = error instanceof Error ? error.message : String(error);
-    if (deliveries < this.maxDeliveries) {
-      this.log.warn(
-        { err: error, subject: message.subject, deliveries, eventId: event?.id },
-        'event handling failed; will retry',
-      );
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const context = { err: error, subject: message.subject, deliveries, eventId: event?.id, type: event?.type };
+    // Retrying cannot mend a message that breaks its contract.
+    const hopeless = error instanceof MalformedEvent;
+    if (!hopeless && deliveries < this.maxDeliveries) {
+      this.log.warn(context, 'event handling failed; will retry');
       message.nak(this.redeliveryDelayMs * 2 ** (deliveries - 1));
       this.metrics.eventsConsumed.inc({ consumer: this.spec.durable, outcome: 'retried' });
       return;
@@ -128,7 +178,7 @@ export class EventConsumer {
       });
       message.term(reason);
       this.metrics.eventsConsumed.inc({ consumer: this.spec.durable, outcome: 'dead_lettered' });
-      this.log.error({ err: error, subject: message.subject, deliveries, eventId: event?.id }, 'event dead-lettered');
+      this.log.error(context, 'event dead-lettered');
     } catch (publishError) {
       // Could not dead-letter (NATS down?): leave it for redelivery rather than lose it.
       this.log.error({ err: publishError }, 'could not dead-letter event; will retry');

@@ -9,7 +9,7 @@ import {
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import type { Logger } from '../logger';
-import { STREAMS } from './streams';
+import { STREAMS } from '@roombook/contracts';
 
 export interface Broker {
   readonly connection: NatsConnection;
@@ -55,7 +55,10 @@ async function provisionStreams(manager: JetStreamManager): Promise<void> {
       name: stream.name,
       subjects: [...stream.subjects],
       storage: StorageType.File,
+      // Domain streams keep every event (no age or count limit), so a read model can always be
+      // rebuilt from the first event; only the dashboard's change signals expire.
       retention: RetentionPolicy.Limits,
+      max_age: 'maxAgeSeconds' in stream ? stream.maxAgeSeconds * 1_000_000_000 : 0,
       duplicate_window: DUPLICATE_WINDOW_NS,
     };
     try {

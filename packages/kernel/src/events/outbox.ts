@@ -1,9 +1,9 @@
 import { Schema, type Collection } from 'mongoose';
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../http/metrics';
-import type { AggregateLock } from '../aggregateLock';
+import type { AggregateLock } from '../aggregates/aggregateLock';
 import type { Broker } from './nats';
-import type { EventEnvelope, OutboxEntry } from './envelope';
+import type { OutboxEntry } from '@roombook/contracts';
 
 /**
  * The transactional outbox without transactions: an aggregate document carries its unpublished
@@ -26,10 +26,6 @@ export const outboxEntrySchema = new Schema<OutboxEntry>(
   },
   { _id: false, minimize: false },
 );
-
-export function toOutboxEntry(subject: string, event: EventEnvelope): OutboxEntry {
-  return { ...event, subject };
-}
 
 /** What saveVersioned needs of a mongoose model (any model's updateOne fits). */
 export interface VersionedModel {

@@ -1,3 +1,4 @@
+import type { Versioned } from '@roombook/kernel/domain';
 import type { ChargeResult, RefundResult } from '../provider/paymentProvider';
 
 export interface Money {
@@ -17,8 +18,7 @@ export interface AuthorizationRequest {
   readonly amount: Money;
 }
 
-export interface Payment extends AuthorizationRequest {
-  readonly id: string;
+export interface Payment extends AuthorizationRequest, Versioned {
   readonly status: PaymentStatus;
   /** Why the provider declined; null otherwise. */
   readonly failureReason: string | null;
@@ -29,8 +29,6 @@ export interface Payment extends AuthorizationRequest {
   readonly cancelRequested: boolean;
   readonly createdAt: Date;
   readonly updatedAt: Date;
-  /** Increases with every change; events carry it as aggregateVersion. */
-  readonly version: number;
 }
 
 /** The payment context's events, named for what happened to the payment. */

@@ -1,4 +1,4 @@
-import { Forbidden, isAdmin, requireUser, type Identity } from '@roombook/kernel';
+import { Forbidden, isAdmin, requireUser, type Identity } from '@roombook/kernel/domain';
 import type { Payment } from './payment';
 
 /**

@@ -1,4 +1,4 @@
-import { Forbidden, isAdmin, requireUser, type Identity } from '@roombook/kernel';
+import { Forbidden, isAdmin, requireUser, type Identity } from '@roombook/kernel/domain';
 import type { Reservation } from './reservation';
 
 /** Guest, the room's host and ADMIN may see a reservation (and its payment). */

@@ -1,4 +1,4 @@
-import { InvalidInput, InvalidState, RoomUnavailable, daysBetween } from '@roombook/kernel';
+import { InvalidInput, InvalidState, RoomUnavailable, daysBetween, type Versioned } from '@roombook/kernel/domain';
 
 export type ReservationStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED' | 'CANCELLATION_REQUESTED' | 'CANCELLED';
 
@@ -13,8 +13,7 @@ export interface StatusChange {
   readonly reason: string | null;
 }
 
-export interface Reservation {
-  readonly id: string;
+export interface Reservation extends Versioned {
   readonly roomId: string;
   readonly guestId: string;
   /** The room's host when booked; with the guest and ADMIN, who may see it. */
@@ -29,7 +28,6 @@ export interface Reservation {
   readonly history: readonly StatusChange[];
   readonly createdAt: Date;
   readonly updatedAt: Date;
-  readonly version: number;
 }
 
 /** The states whose nights are free again. */

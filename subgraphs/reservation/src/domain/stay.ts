@@ -1,4 +1,4 @@
-import { InvalidInput, addDays, daysBetween, isCalendarDate, today } from '@roombook/kernel';
+import { InvalidInput, addDays, daysBetween, isCalendarDate, today } from '@roombook/kernel/domain';
 
 export const MAX_NIGHTS = 365;
 const MAX_TEXT = 200;

@@ -1,24 +1,10 @@
-import { NotFound, RoomUnavailable, requireRole, type Identity, type Sealer } from '@roombook/kernel';
+import { NotFound, RoomUnavailable, requireRole, type Identity } from '@roombook/kernel';
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
+import type { ReservationDependencies } from '../dependencies';
 import { confirm, paymentDeclined, requestReservation, type Reservation } from '../domain/reservation';
 import { parseStayRequest, type ReserveRoomInput } from '../domain/stay';
 import { reservationEvent } from '../events';
-import type { NightLedger } from '../nightLedger';
-import type { PaymentGateway } from '../paymentGateway';
-import type { ReservationStore } from '../reservationStore';
-import type { RoomDirectory } from '../roomDirectory';
-import type { ReservationTransitions } from '../transitions';
-
-export interface ReserveRoomDependencies {
-  readonly store: ReservationStore;
-  readonly ledger: NightLedger;
-  readonly rooms: RoomDirectory;
-  readonly payments: PaymentGateway;
-  readonly transitions: ReservationTransitions;
-  readonly sealer: Sealer;
-  readonly clock: () => Date;
-}
 
 /**
  * Book and pay in one step: validate, claim every night atomically, store the PENDING reservation
@@ -26,7 +12,7 @@ export interface ReserveRoomDependencies {
  * nights are freed. No answer: it stays PENDING and payment settles it from the event.
  */
 export async function reserveRoom(
-  deps: ReserveRoomDependencies,
+  deps: ReservationDependencies,
   identity: Identity,
   input: ReserveRoomInput,
 ): Promise<Reservation> {

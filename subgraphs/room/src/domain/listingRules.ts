@@ -1,4 +1,4 @@
-import { InvalidInput } from '@roombook/kernel';
+import { InvalidInput } from '@roombook/kernel/domain';
 import { z } from 'zod';
 
 /** The host-editable part of a room, after the contract's rules (api.graphql, RegisterRoomInput). */

@@ -1,4 +1,13 @@
-import { Forbidden, InvalidState, isAdmin, type Identity, type User, requireRole, requireUser } from '@roombook/kernel';
+import {
+  Forbidden,
+  InvalidState,
+  isAdmin,
+  requireRole,
+  requireUser,
+  type Identity,
+  type User,
+  type Versioned,
+} from '@roombook/kernel/domain';
 import { parseRegistration, parseUpdate, type RoomListing, type RoomListingChanges } from './listingRules';
 
 export interface Money {
@@ -8,17 +17,14 @@ export interface Money {
 
 export type RoomStatus = 'ACTIVE' | 'REMOVED';
 
-export interface Room extends RoomListing {
-  readonly id: string;
+export interface Room extends RoomListing, Versioned {
   readonly hostId: string;
   readonly status: RoomStatus;
   readonly createdAt: Date;
   readonly updatedAt: Date;
-  /** Increases with every change; events carry it as aggregateVersion. */
-  readonly version: number;
 }
 
-export function registerRoom(identity: Identity, input: unknown, id: string, now: Date): Room {
+export function decideRegistration(identity: Identity, input: unknown, id: string, now: Date): Room {
   const host = requireRole(identity, 'HOST');
   return {
     id,
@@ -34,7 +40,7 @@ export function registerRoom(identity: Identity, input: unknown, id: string, now
 export type RoomChange = { readonly room: Room; readonly changed: readonly (keyof RoomListingChanges)[] };
 
 /** Null when the input changes nothing, so no event is published for it. */
-export function updateRoom(identity: Identity, room: Room, input: unknown, now: Date): RoomChange | null {
+export function decideUpdate(identity: Identity, room: Room, input: unknown, now: Date): RoomChange | null {
   assertManager(identity, room);
   if (room.status === 'REMOVED') throw new InvalidState(`Room ${room.id} is REMOVED and can no longer be updated`);
   const changes = parseUpdate(input);
@@ -46,7 +52,7 @@ export function updateRoom(identity: Identity, room: Room, input: unknown, now: 
 }
 
 /** Null when the room is already removed: removing twice is harmless. */
-export function removeRoom(identity: Identity, room: Room, now: Date): Room | null {
+export function decideRemoval(identity: Identity, room: Room, now: Date): Room | null {
   assertManager(identity, room);
   if (room.status === 'REMOVED') return null;
   return { ...room, status: 'REMOVED', updatedAt: now, version: room.version + 1 };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 
-/** Every domain event travels in this envelope (ARCHITECTURE.md, "Events"). */
+/** Every domain event travels in this envelope (see the README, "Events"). */
 export interface EventEnvelope<Type extends string = string, Data = unknown> {
   readonly id: string;
   readonly type: Type;
@@ -18,6 +19,45 @@ export interface EventEnvelope<Type extends string = string, Data = unknown> {
 /** An envelope waiting in its aggregate's outbox, with the subject it will be published on. */
 export interface OutboxEntry extends EventEnvelope {
   readonly subject: string;
+}
+
+const envelopeSchema = z.object({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  aggregateId: z.string().min(1),
+  aggregateVersion: z.number().int().positive(),
+  occurredAt: z.iso.datetime(),
+  correlationId: z.string().min(1),
+  causationId: z.string().nullable(),
+  data: z.unknown(),
+});
+
+/**
+ * A message that is not what its contract promises. Retrying cannot fix it, so consumers
+ * dead-letter it at once, with this message as the reason.
+ */
+export class MalformedEvent extends Error {
+  constructor(what: string, issues: z.core.$ZodIssue[]) {
+    super(`${what}: ${describeIssues(issues)}`);
+    this.name = 'MalformedEvent';
+  }
+}
+
+/** "path: rule" for each issue; zod's messages never quote the value, so no card token leaks into a reason. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
+
+export function parseEnvelope(bytes: Uint8Array): EventEnvelope {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new MalformedEvent('message is not JSON', []);
+  }
+  const parsed = envelopeSchema.safeParse(value);
+  if (!parsed.success) throw new MalformedEvent('message is not an event envelope', parsed.error.issues);
+  return parsed.data;
 }
 
 export interface NewEvent<Type extends string, Data> {
@@ -41,24 +81,4 @@ export function createEvent<Type extends string, Data>(event: NewEvent<Type, Dat
     causationId: event.causationId ?? null,
     data: event.data,
   };
-}
-
-export function parseEnvelope(bytes: Uint8Array): EventEnvelope {
-  const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
-  if (!isEnvelope(value)) throw new Error('Message is not an event envelope');
-  return value;
-}
-
-function isEnvelope(value: unknown): value is EventEnvelope {
-  if (typeof value !== 'object' || value === null) return false;
-  const candidate = value as Record<string, unknown>;
-  return (
-    typeof candidate.id === 'string' &&
-    typeof candidate.type === 'string' &&
-    typeof candidate.aggregateId === 'string' &&
-    typeof candidate.aggregateVersion === 'number' &&
-    typeof candidate.occurredAt === 'string' &&
-    typeof candidate.correlationId === 'string' &&
-    'data' in candidate
-  );
 }

@@ -1,6 +1,8 @@
-import type { Logger } from '@roombook/kernel';
-import type { PaymentCommands } from './paymentCommands';
-import type { PaymentStore } from './paymentStore';
+import { MissingCardToken, charge } from '../charging/chargeReservation';
+import type { PaymentDependencies } from '../dependencies';
+import { awaitedProviderCall, type Payment } from '../domain/payment';
+import type { UnfinishedPayment } from '../paymentStore';
+import { refund } from '../refunding/refundReservation';
 
 export interface RecoveryTiming {
   /** How often to look for unfinished payments. */
@@ -24,11 +26,8 @@ export class PaymentRecovery {
   private stopped = false;
 
   constructor(
-    private readonly store: PaymentStore,
-    private readonly payments: PaymentCommands,
+    private readonly deps: PaymentDependencies,
     private readonly timing: RecoveryTiming,
-    private readonly log: Logger,
-    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   start(): void {
@@ -45,18 +44,24 @@ export class PaymentRecovery {
 
   /** One pass over the unfinished payments; returns how many were resumed. */
   async resumeUnfinished(): Promise<number> {
-    const since = new Date(this.clock().getTime() - this.timing.staleAfterMs);
-    const unfinished = await this.store.findUnfinished(since, BATCH);
+    const since = new Date(this.deps.clock().getTime() - this.timing.staleAfterMs);
+    const unfinished = await this.deps.store.findUnfinished(since, BATCH);
     let resumed = 0;
     for (const entry of unfinished) {
       if (this.stopped) break;
       const { id, reservationId, status } = entry.payment;
       try {
-        const payment = await this.payments.resume(entry);
+        const payment = await resume(this.deps, entry);
         resumed += 1;
-        this.log.info({ paymentId: id, reservationId, from: status, to: payment.status }, 'resumed unfinished payment');
+        this.deps.log.info(
+          { paymentId: id, reservationId, from: status, to: payment.status },
+          'resumed unfinished payment',
+        );
       } catch (error) {
-        this.log.warn({ err: error, paymentId: id, reservationId }, 'could not resume unfinished payment; will retry');
+        this.deps.log.warn(
+          { err: error, paymentId: id, reservationId },
+          'could not resume unfinished payment; will retry',
+        );
       }
     }
     return resumed;
@@ -67,7 +72,7 @@ export class PaymentRecovery {
       this.round = this.resumeUnfinished()
         .then(
           () => undefined,
-          (error: unknown) => this.log.warn({ err: error }, 'payment recovery round failed; will retry'),
+          (error: unknown) => this.deps.log.warn({ err: error }, 'payment recovery round failed; will retry'),
         )
         .finally(() => {
           if (!this.stopped) this.schedule(this.timing.intervalMs);
@@ -75,5 +80,18 @@ export class PaymentRecovery {
     }, delayMs);
     // Recovery alone must not keep the process alive.
     this.timer.unref();
+  }
+}
+
+/** Redoes the provider call of a payment whose earlier attempt was lost (a crash mid-call). */
+export async function resume(deps: PaymentDependencies, { payment, sealedToken }: UnfinishedPayment): Promise<Payment> {
+  switch (awaitedProviderCall(payment)) {
+    case 'charge':
+      if (sealedToken === null) throw new MissingCardToken(payment.reservationId);
+      return charge(deps, payment, deps.sealer.open(sealedToken), null);
+    case 'refund':
+      return refund(deps, payment, null);
+    case null:
+      return payment;
   }
 }

@@ -1,0 +1,10 @@
+import { z } from 'zod';
+
+/** Integer minor units and an ISO-4217 code, as everywhere in the API. */
+export const moneySchema = z.object({
+  amount: z.number().int('must be a whole number of minor units').positive('must be greater than 0'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be three upper-case letters (ISO-4217)'),
+});
+export type Money = z.output<typeof moneySchema>;
+
+export const calendarDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a calendar date "YYYY-MM-DD"');

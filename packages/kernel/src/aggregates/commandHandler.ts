@@ -1,0 +1,59 @@
+import type { OutboxEntry } from '@roombook/contracts';
+import { Conflict, NotFound } from '../errors';
+import type { AggregateLock } from './aggregateLock';
+import type { Versioned } from './decision';
+
+/** What a decision leaves behind: the aggregate's next state and the events that say what happened. */
+export interface Decision<State extends Versioned> {
+  readonly state: State;
+  readonly events: readonly OutboxEntry[];
+}
+
+/** Where a command handler loads an aggregate and saves its next state. */
+export interface AggregateStore<State extends Versioned> {
+  findById(id: string): Promise<State | null>;
+  /**
+   * Saves `next` with its events in one write, on condition that the stored version is still
+   * `expectedVersion`. False when somebody changed the aggregate since (load and decide again).
+   */
+  update(next: State, expectedVersion: number, events: readonly OutboxEntry[]): Promise<boolean>;
+}
+
+export interface Handled<State> {
+  readonly state: State;
+  /** False when the decision was "nothing to do" (a repeat, or news the aggregate has moved past). */
+  readonly changed: boolean;
+}
+
+const DEFAULT_MAX_ATTEMPTS = 5;
+
+/**
+ * The one way an aggregate changes after its insert: load it, decide (a pure function: the next
+ * state and its events, or null for no change), save both in one versioned write, and decide
+ * again on a version conflict. Missing: NotFound. Still conflicting after the last attempt:
+ * Conflict (the contract's CONFLICT; the client may retry). Runs under the aggregate's lock, so
+ * within one process concurrent commands queue instead of conflicting (see AggregateLock).
+ */
+export class CommandHandler<State extends Versioned> {
+  constructor(
+    private readonly entity: string,
+    private readonly store: AggregateStore<State>,
+    private readonly lock: AggregateLock,
+    private readonly maxAttempts = DEFAULT_MAX_ATTEMPTS,
+  ) {}
+
+  handle(id: string, decide: (current: State) => Decision<State> | null): Promise<Handled<State>> {
+    return this.lock.run(id, async () => {
+      for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
+        const current = await this.store.findById(id);
+        if (!current) throw new NotFound(this.entity, id, 'id');
+        const decision = decide(current);
+        if (!decision) return { state: current, changed: false };
+        if (await this.store.update(decision.state, current.version, decision.events)) {
+          return { state: decision.state, changed: true };
+        }
+      }
+      throw new Conflict(`${this.entity} ${id} was changed concurrently ${this.maxAttempts} times in a row; try again`);
+    });
+  }
+}
