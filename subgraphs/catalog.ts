@@ -13,6 +13,7 @@ export const SUBGRAPHS: readonly SubgraphEntry[] = [
   { name: 'room', port: 4001 },
   { name: 'reservation', port: 4002 },
   { name: 'payment', port: 4003 },
+  { name: 'review', port: 4004 },
 ];
 
 export const ROUTER_PORT = 4000;

@@ -8,6 +8,8 @@ import { configSchema as reservationConfigSchema } from '../../subgraphs/reserva
 import { startReservationService } from '../../subgraphs/reservation/src/service';
 import { configSchema as paymentConfigSchema } from '../../subgraphs/payment/src/config';
 import { startPaymentService } from '../../subgraphs/payment/src/service';
+import { configSchema as reviewConfigSchema } from '../../subgraphs/review/src/config';
+import { startReviewService } from '../../subgraphs/review/src/service';
 import { bearer, postGraphQL, type GraphQLResponse } from './graphqlClient';
 import { dropDatabases, testMongoUrl, uniqueDbPrefix } from './mongo';
 import { startNatsServer, type TestNatsServer } from './natsServer';
@@ -19,6 +21,7 @@ const SUBGRAPH_STARTERS = {
   room: (environment: Environment) => startRoomService(roomConfigSchema.parse(environment)),
   reservation: (environment: Environment) => startReservationService(reservationConfigSchema.parse(environment)),
   payment: (environment: Environment) => startPaymentService(paymentConfigSchema.parse(environment)),
+  review: (environment: Environment) => startReviewService(reviewConfigSchema.parse(environment)),
 } satisfies Record<string, (environment: Environment) => Promise<RunningService>>;
 
 /** Where absent subgraphs are "reached": a closed port, so a test never talks to a running `npm start`. */

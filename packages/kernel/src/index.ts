@@ -16,6 +16,7 @@ export * from './events/consumer';
 export * from './events/replay';
 export * from './graphql/scalars';
 export * from './graphql/pagination';
+export * from './graphql/perRequest';
 export * from './graphql/errorMapping';
 export * from './http/metrics';
 export * from './http/server';

@@ -1,9 +1,11 @@
 import type { OutboxEntry } from '@roombook/contracts';
 import {
   isDuplicateKeyError,
+  olderThan,
   outboxEntrySchema,
   saveVersioned,
   type AggregateStore,
+  type NewestFirstPosition,
   type OutboxRelay,
 } from '@roombook/kernel';
 import { Schema, type Connection, type Model } from 'mongoose';
@@ -78,15 +80,10 @@ export class ReservationStore implements AggregateStore<Reservation> {
     this.outbox.nudge();
   }
 
-  /** Newest first; the cursor is "<createdAt ISO>|<id>". */
-  async listByGuest(guestId: string, limit: number, after: { createdAt: Date; id: string } | null) {
+  /** Newest first. */
+  async listByGuest(guestId: string, limit: number, after: NewestFirstPosition | null) {
     const query = { guestId };
-    const page = after
-      ? {
-          ...query,
-          $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.id } }],
-        }
-      : query;
+    const page = after ? { ...query, ...olderThan(after) } : query;
     const [documents, totalCount] = await Promise.all([
       this.reservations
         .find(page, { outbox: 0 })

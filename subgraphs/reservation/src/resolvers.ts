@@ -1,8 +1,8 @@
 import {
   DateScalar,
   DateTimeScalar,
-  InvalidInput,
-  decodeCursor,
+  decodeNewestFirstCursor,
+  newestFirstKey,
   pageSize,
   requireUser,
   toConnection,
@@ -40,14 +40,9 @@ export function reservationResolvers(deps: ReservationDependencies): GraphQLReso
         const { reservations, totalCount } = await deps.store.listByGuest(
           guest.userId,
           size + 1,
-          after ? parseCursor(after) : null,
+          after ? decodeNewestFirstCursor(after) : null,
         );
-        return toConnection(
-          reservations,
-          size,
-          totalCount,
-          (reservation) => `${reservation.createdAt.toISOString()}|${reservation.id}`,
-        );
+        return toConnection(reservations, size, totalCount, newestFirstKey);
       },
     },
     Mutation: {
@@ -72,11 +67,4 @@ export function reservationResolvers(deps: ReservationDependencies): GraphQLReso
       },
     },
   };
-}
-
-function parseCursor(cursor: string): { createdAt: Date; id: string } {
-  const [createdAt, id] = decodeCursor(cursor).split('|');
-  const at = new Date(createdAt ?? '');
-  if (!id || Number.isNaN(at.getTime())) throw new InvalidInput('after', 'is not a cursor this API returned');
-  return { createdAt: at, id };
 }

@@ -43,3 +43,28 @@ export function toConnection<Node>(
     totalCount,
   };
 }
+
+/** A position in a newest-first list: when the item was created, then its id to break ties. */
+export interface NewestFirstPosition {
+  readonly createdAt: Date;
+  readonly id: string;
+}
+
+/** The cursor key of an item in a newest-first list (toConnection encodes it). */
+export function newestFirstKey(item: NewestFirstPosition): string {
+  return `${item.createdAt.toISOString()}|${item.id}`;
+}
+
+export function decodeNewestFirstCursor(cursor: string, field = 'after'): NewestFirstPosition {
+  const [createdAt, id] = decodeCursor(cursor, field).split('|');
+  const at = new Date(createdAt ?? '');
+  if (!id || Number.isNaN(at.getTime())) throw new InvalidInput(field, 'is not a cursor this API returned');
+  return { createdAt: at, id };
+}
+
+/** The MongoDB filter for "older than `after`" in a list sorted { createdAt: -1, _id: -1 }. */
+export function olderThan(after: NewestFirstPosition): object {
+  return {
+    $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.id } }],
+  };
+}
