@@ -14,6 +14,7 @@ export const SUBGRAPHS: readonly SubgraphEntry[] = [
   { name: 'reservation', port: 4002 },
   { name: 'payment', port: 4003 },
   { name: 'review', port: 4004 },
+  { name: 'dashboard', port: 4005 },
 ];
 
 export const ROUTER_PORT = 4000;

@@ -7,7 +7,7 @@ export { MissingServerError, ServerInstallError, ServerStartError } from './erro
 export type { Log } from './log';
 
 /** Not the usual 27017/4222/8222, so a MongoDB or NATS already installed on this machine is left alone. */
-const PREFERRED_PORTS = { mongo: 27018, nats: 4223, natsMonitor: 8223 } as const;
+export const PREFERRED_PORTS = { mongo: 27018, nats: 4223, natsMonitor: 8223 } as const;
 
 export interface InfrastructureOptions {
   /** Data of the servers started here: `<dataDir>/mongo`, `<dataDir>/nats`. */

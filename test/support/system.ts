@@ -8,8 +8,12 @@ import { configSchema as reservationConfigSchema } from '../../subgraphs/reserva
 import { startReservationService } from '../../subgraphs/reservation/src/service';
 import { configSchema as paymentConfigSchema } from '../../subgraphs/payment/src/config';
 import { startPaymentService } from '../../subgraphs/payment/src/service';
+import { configSchema as dashboardConfigSchema } from '../../subgraphs/dashboard/src/config';
+import { startDashboardService, type DashboardServiceOptions } from '../../subgraphs/dashboard/src/service';
 import { configSchema as reviewConfigSchema } from '../../subgraphs/review/src/config';
 import { startReviewService } from '../../subgraphs/review/src/service';
+import { findFreePort } from '../../scripts/infra/ports';
+import { launchService } from '../../scripts/start/service';
 import { bearer, postGraphQL, type GraphQLResponse } from './graphqlClient';
 import { dropDatabases, testMongoUrl, uniqueDbPrefix } from './mongo';
 import { startNatsServer, type TestNatsServer } from './natsServer';
@@ -22,12 +26,20 @@ const SUBGRAPH_STARTERS = {
   reservation: (environment: Environment) => startReservationService(reservationConfigSchema.parse(environment)),
   payment: (environment: Environment) => startPaymentService(paymentConfigSchema.parse(environment)),
   review: (environment: Environment) => startReviewService(reviewConfigSchema.parse(environment)),
+  dashboard: (environment: Environment, options?: DashboardServiceOptions) =>
+    startDashboardService(dashboardConfigSchema.parse(environment), options),
 } satisfies Record<string, (environment: Environment) => Promise<RunningService>>;
 
 /** Where absent subgraphs are "reached": a closed port, so a test never talks to a running `npm start`. */
 const NOWHERE = 'http://127.0.0.1:9/graphql';
 
 export type SubgraphName = keyof typeof SUBGRAPH_STARTERS;
+
+export interface SpawnedReplica {
+  readonly url: string;
+  /** SIGTERM, and a graceful stop. */
+  stop(): Promise<void>;
+}
 
 export interface TestSystem {
   readonly routerUrl: string;
@@ -38,6 +50,11 @@ export interface TestSystem {
   /** Stops a subgraph (to test the others without it) and starts it again on the same port. */
   stopSubgraph(name: SubgraphName): Promise<void>;
   startSubgraph(name: SubgraphName): Promise<void>;
+  /**
+   * Another replica of a subgraph as an OS process of its own (`node --import tsx` its main.ts,
+   * as `npm start` runs it), on this system's databases and NATS. Not behind the router.
+   */
+  spawnReplica(name: SubgraphName): Promise<SpawnedReplica>;
   graphql<Data = Record<string, any>>(
     query: string,
     variables?: Record<string, unknown>,
@@ -52,7 +69,12 @@ export interface TestSystem {
  */
 export async function startSystem(
   names: readonly SubgraphName[] = ['room'],
-  options: { router?: Environment; subgraphs?: Partial<Record<SubgraphName, Environment>> } = {},
+  options: {
+    router?: Environment;
+    subgraphs?: Partial<Record<SubgraphName, Environment>>;
+    /** What only the dashboard takes (a fault to inject between a projection's write and its ack). */
+    dashboard?: DashboardServiceOptions;
+  } = {},
 ): Promise<TestSystem> {
   const nats = await startNatsServer();
   const dbPrefix = uniqueDbPrefix();
@@ -64,19 +86,25 @@ export async function startSystem(
       SUBGRAPHS.map(({ name }) => [subgraphUrlVariable(name), running.get(name as SubgraphName)?.url ?? NOWHERE]),
     );
 
+  const environmentOf = (name: SubgraphName, port: number): Environment => ({
+    ...peerUrls(),
+    PORT: String(port),
+    MONGO_URL: mongoUrl,
+    MONGO_DB_PREFIX: dbPrefix,
+    NATS_URL: nats.url,
+    LOG_LEVEL: logLevel,
+    NODE_ENV: 'test',
+    ...options.subgraphs?.[name],
+  });
   // In the order given, so a subgraph that calls another (reservation calls payment) starts after it.
   const launch = async (name: SubgraphName, port: number) => {
-    const environment = {
-      ...peerUrls(),
-      PORT: String(port),
-      MONGO_URL: mongoUrl,
-      MONGO_DB_PREFIX: dbPrefix,
-      NATS_URL: nats.url,
-      LOG_LEVEL: logLevel,
-      NODE_ENV: 'test',
-      ...options.subgraphs?.[name],
-    };
-    running.set(name, await SUBGRAPH_STARTERS[name](environment));
+    const environment = environmentOf(name, port);
+    running.set(
+      name,
+      name === 'dashboard'
+        ? await SUBGRAPH_STARTERS.dashboard(environment, options.dashboard)
+        : await SUBGRAPH_STARTERS[name](environment),
+    );
   };
   for (const name of names) await launch(name, 0);
 
@@ -108,6 +136,23 @@ export async function startSystem(
     },
     async startSubgraph(name) {
       await launch(name, subgraph(name).port);
+    },
+    async spawnReplica(name) {
+      const port = await findFreePort();
+      const replica = await launchService({
+        name: `${name}-replica`,
+        entry: `subgraphs/${name}/src/main.ts`,
+        port,
+        env: environmentOf(name, port),
+        print: (line) => {
+          if (logLevel !== 'silent') process.stderr.write(`[${name} replica] ${line}\n`);
+        },
+      });
+      await replica.untilReady(60_000);
+      return {
+        url: `http://127.0.0.1:${port}/graphql`,
+        stop: async () => void (await replica.child.stop()),
+      };
     },
     graphql: (query, variables = {}, token) => postGraphQL(router.url, query, variables, bearer(token)),
     async stop() {

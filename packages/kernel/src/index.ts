@@ -14,6 +14,7 @@ export * from './events/nats';
 export * from './events/outbox';
 export * from './events/consumer';
 export * from './events/replay';
+export * from './events/orderedWork';
 export * from './graphql/scalars';
 export * from './graphql/pagination';
 export * from './graphql/perRequest';

@@ -8,10 +8,10 @@ import {
   type EventEnvelope,
   type StreamName,
 } from '@roombook/contracts';
-import { AggregateLock } from '../aggregates/aggregateLock';
 import type { ServiceMetrics } from '../http/metrics';
 import type { Logger } from '../logger';
 import type { Broker } from './nats';
+import { OrderedWork } from './orderedWork';
 
 /** Where a consumer's events come from and how they are read: an EventFamily of @roombook/contracts. */
 export interface EventSource<Event extends EventEnvelope> {
@@ -63,8 +63,7 @@ export class EventConsumer<Event extends EventEnvelope = EventEnvelope> {
   private readonly redeliveryDelayMs: number;
   private readonly concurrency: number;
   /** One aggregate's events are handled in order; different aggregates' side by side. */
-  private readonly order = new AggregateLock();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly work: OrderedWork;
 
   constructor(
     private readonly spec: ConsumerSpec<Event>,
@@ -75,6 +74,7 @@ export class EventConsumer<Event extends EventEnvelope = EventEnvelope> {
     this.maxDeliveries = spec.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
     this.redeliveryDelayMs = spec.redeliveryDelayMs ?? DEFAULT_REDELIVERY_DELAY_MS;
     this.concurrency = spec.concurrency ?? DEFAULT_CONCURRENCY;
+    this.work = new OrderedWork(this.concurrency);
   }
 
   async start(): Promise<void> {
@@ -84,10 +84,7 @@ export class EventConsumer<Event extends EventEnvelope = EventEnvelope> {
     this.messages = await consumer.consume({ max_messages: Math.max(32, 2 * this.concurrency) });
     const messages = this.messages;
     this.loop = (async () => {
-      for await (const message of messages) {
-        while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
-        this.dispatch(message);
-      }
+      for await (const message of messages) await this.dispatch(message);
     })();
   }
 
@@ -95,27 +92,19 @@ export class EventConsumer<Event extends EventEnvelope = EventEnvelope> {
   async stop(): Promise<void> {
     await this.messages?.close();
     await this.loop;
-    await Promise.all(this.inFlight);
+    await this.work.drain();
   }
 
-  private dispatch(message: JsMsg): void {
-    const envelope = this.envelopeOf(message);
-    if (envelope) this.track(this.order.run(envelope.aggregateId, () => this.process(message, envelope)));
-  }
-
-  /** The message's envelope; undefined when it has none (then it is already on its way to the dead letters). */
-  private envelopeOf(message: JsMsg): EventEnvelope | undefined {
+  /** Starts handling the message once there is room (process and onFailure never throw). */
+  private async dispatch(message: JsMsg): Promise<void> {
+    let envelope: EventEnvelope;
     try {
-      return parseEnvelope(message.data);
+      envelope = parseEnvelope(message.data);
     } catch (error) {
-      this.track(this.onFailure(message, undefined, error));
-      return undefined;
+      await this.work.submit(`unreadable:${message.seq}`, () => this.onFailure(message, undefined, error));
+      return;
     }
-  }
-
-  private track(work: Promise<void>): void {
-    const tracked = work.finally(() => this.inFlight.delete(tracked));
-    this.inFlight.add(tracked);
+    await this.work.submit(envelope.aggregateId, () => this.process(message, envelope));
   }
 
   private async provision(): Promise<void> {

@@ -3,6 +3,7 @@ import { MalformedEvent, STREAMS, parseEnvelope, type EventEnvelope } from '@roo
 import type { Logger } from '../logger';
 import type { EventSource } from './consumer';
 import type { Broker } from './nats';
+import { OrderedWork } from './orderedWork';
 
 export interface ReplaySummary {
   /** Events handed to the handler. */
@@ -11,6 +12,13 @@ export interface ReplaySummary {
   readonly skipped: number;
   /** The stream sequence the replay stopped at (0 for an empty stream). */
   readonly untilSequence: number;
+}
+
+export interface ReplayOptions<Event> {
+  /** Events handled at once (default 1); events of one `keyOf` are still handled in stream order. */
+  readonly concurrency?: number;
+  /** Default: the event's aggregate. */
+  readonly keyOf?: (event: Event) => string;
 }
 
 /**
@@ -23,7 +31,10 @@ export async function replayStream<Event extends EventEnvelope>(
   events: EventSource<Event>,
   handle: (event: Event) => Promise<void>,
   log: Logger,
+  options: ReplayOptions<Event> = {},
 ): Promise<ReplaySummary> {
+  const work = new OrderedWork(options.concurrency ?? 1);
+  const keyOf = options.keyOf ?? ((event: Event) => event.aggregateId);
   const stream = STREAMS[events.stream].name;
   const { state } = await broker.manager.streams.info(stream);
   const untilSequence = state.last_seq;
@@ -46,11 +57,13 @@ export async function replayStream<Event extends EventEnvelope>(
     }
     if (event === null) skipped += 1;
     else {
-      await handle(event);
+      const replaying = event;
+      await work.submit(keyOf(replaying), () => handle(replaying));
       replayed += 1;
     }
     if (message.seq >= untilSequence || message.info.pending === 0) break;
   }
   await messages.close();
+  await work.drain();
   return { replayed, skipped, untilSequence };
 }

@@ -1,0 +1,200 @@
+/**
+ * npm run bench:dashboard: how long after a change is committed (its event is in the stream)
+ * the dashboard row that shows it can be read through the router, at steady rates of events and
+ * after a burst. A benchmark, not a test: it prints what it measures and the machine.
+ *
+ * Each change is a new reservation of one of ROOMS rooms, published as its service would
+ * publish it; the k-th reservation of a room is readable once the router's row shows k pending.
+ * The bench follows the dashboard's change signals and reads a row through the router after
+ * each one, so lag = the time of that read - the time the event was published.
+ *
+ * Environment: BENCH_RATES (events/s, default "50,100,200"), BENCH_SECONDS (per rate, default
+ * 20), BENCH_BURST (events, default 2000), BENCH_ROOMS (default 50); TEST_MONGO_URL to use a
+ * running MongoDB-wire server instead of starting one.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DASHBOARD_SIGNALS, parseEnvelope } from '@roombook/contracts';
+import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { HistoryWriter } from '../subgraphs/dashboard/test/eventHistory';
+import { startSystem, type TestSystem } from '../test/support/system';
+import { tokenFor } from '../test/support/tokens';
+import { startMongo } from './infra/mongo';
+import { findFreePort } from './infra/ports';
+
+const RATES = (process.env.BENCH_RATES ?? '50,100,200').split(',').map(Number);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const BURST = Number(process.env.BENCH_BURST ?? 2000);
+const ROOMS = Number(process.env.BENCH_ROOMS ?? 50);
+/** How long the last change of a run may take to become readable before the bench gives up on it. */
+const DRAIN_TIMEOUT_MS = 300_000;
+
+const PENDING = `query($roomId: ID!) { roomDashboard(roomId: $roomId) { reservationCounts { pending } } }`;
+
+interface Tracker {
+  /** Publish times of each room's reservations, in order. */
+  readonly published: Map<string, number[]>;
+  /** How many of each room's reservations the router has been seen to show. */
+  readonly seen: Map<string, number>;
+  readonly lags: number[];
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function main() {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'roombook-bench-dashboard-'));
+  const mongo = process.env.TEST_MONGO_URL
+    ? undefined
+    : await startMongo({ dir, port: await findFreePort(), log: (line) => console.log(line) });
+  process.env.TEST_MONGO_URL ??= mongo!.url;
+  const system = await startSystem(['dashboard']);
+  const admin = await tokenFor('bench-admin', ['ADMIN']);
+  const nats = await connect({ servers: system.nats.url });
+  const js = jetstream(nats);
+  try {
+    const setup = new HistoryWriter();
+    const rooms = Array.from({ length: ROOMS }, (_, index) => setup.room(undefined, `host-${index % 5}`));
+    for (const { subject, ...event } of setup.events)
+      await js.publish(subject, JSON.stringify(event), { msgID: event.id });
+
+    const tracker: Tracker = { published: new Map(), seen: new Map(), lags: [] };
+    const stopFollowing = await followSignals(system, admin, js, tracker);
+    await untilReadable(tracker, system, admin, rooms);
+
+    console.log(`dashboard lag: committed change -> row readable through the router (${ROOMS} rooms)`);
+    const engine = mongo ? `${mongo.engine} started by the bench` : `TEST_MONGO_URL ${system.mongoUrl}`;
+    console.log(
+      `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; database: ${engine}`,
+    );
+    for (const rate of RATES) {
+      tracker.lags.length = 0;
+      const started = performance.now();
+      const count = rate * SECONDS;
+      for (let index = 0; index < count; index += 1) {
+        // Steady pace: the index-th event leaves at its time, whatever the previous publish cost.
+        const due = started + (index * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 0) await sleep(wait);
+        await publishReservation(js, tracker, rooms[index % rooms.length]);
+      }
+      const achieved = count / ((performance.now() - started) / 1000);
+      await untilReadable(tracker, system, admin, rooms);
+      report(`steady ${rate}/s for ${SECONDS} s (sent at ${achieved.toFixed(0)}/s)`, tracker.lags);
+    }
+
+    tracker.lags.length = 0;
+    const burstStarted = performance.now();
+    await Promise.all(
+      Array.from({ length: BURST }, (_, index) => publishReservation(js, tracker, rooms[index % rooms.length])),
+    );
+    const published = performance.now() - burstStarted;
+    await untilReadable(tracker, system, admin, rooms);
+    report(`burst of ${BURST} (published in ${published.toFixed(0)} ms)`, tracker.lags);
+    console.log(`  all readable ${(Math.max(...tracker.lags) / 1000).toFixed(1)} s after the burst began`);
+    await stopFollowing();
+  } finally {
+    await nats.close();
+    await system.stop();
+    await mongo?.stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function publishReservation(
+  js: ReturnType<typeof jetstream>,
+  tracker: Tracker,
+  room: { roomId: string; hostId: string },
+): Promise<void> {
+  const writer = new HistoryWriter();
+  writer.reservation(room, 'pending');
+  const [{ subject, ...event }] = writer.events;
+  const times = tracker.published.get(room.roomId) ?? [];
+  tracker.published.set(room.roomId, times);
+  const slot = times.push(Number.NaN) - 1;
+  await js.publish(subject, JSON.stringify(event), { msgID: event.id });
+  times[slot] = performance.now();
+}
+
+/** Reads a room's row through the router after each change signal, and records the lag of every reservation it newly shows. */
+async function followSignals(system: TestSystem, admin: string, js: ReturnType<typeof jetstream>, tracker: Tracker) {
+  const consumer = await js.consumers.get('DASHBOARD', {
+    filter_subjects: DASHBOARD_SIGNALS.filterSubject,
+    deliver_policy: DeliverPolicy.New,
+  });
+  const messages = await consumer.consume();
+  /** Rooms being read now; true when another signal came meanwhile (read again when done). */
+  const reading = new Map<string, boolean>();
+  const read = (roomId: string): void => {
+    reading.set(roomId, false);
+    void readRow(system, admin, tracker, roomId).finally(() => {
+      const again = reading.get(roomId);
+      reading.delete(roomId);
+      if (again) read(roomId);
+    });
+  };
+  const loop = (async () => {
+    for await (const message of messages) {
+      const roomId = parseEnvelope(message.data).aggregateId;
+      if (reading.has(roomId)) reading.set(roomId, true);
+      else read(roomId);
+    }
+  })();
+  return async () => {
+    await messages.close();
+    await loop;
+  };
+}
+
+async function readRow(system: TestSystem, admin: string, tracker: Tracker, roomId: string): Promise<void> {
+  const response = await system.graphql<{ roomDashboard: { reservationCounts: { pending: number } } | null }>(
+    PENDING,
+    { roomId },
+    admin,
+  );
+  const shown = response.data?.roomDashboard?.reservationCounts.pending ?? 0;
+  const readAt = performance.now();
+  const times = tracker.published.get(roomId) ?? [];
+  for (let index = tracker.seen.get(roomId) ?? 0; index < Math.min(shown, times.length); index += 1) {
+    tracker.lags.push(readAt - times[index]);
+  }
+  tracker.seen.set(roomId, Math.max(tracker.seen.get(roomId) ?? 0, shown));
+}
+
+/** Waits until every reservation published has been seen readable (reading every room again when signals go quiet). */
+async function untilReadable(
+  tracker: Tracker,
+  system: TestSystem,
+  admin: string,
+  rooms: readonly { roomId: string }[],
+): Promise<void> {
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  const total = () => [...tracker.seen.values()].reduce((sum, seen) => sum + seen, 0);
+  const expected = [...tracker.published.values()].reduce((sum, times) => sum + times.length, 0);
+  let last = -1;
+  while (total() < expected) {
+    if (Date.now() > deadline) {
+      throw new Error(`only ${total()} of ${expected} changes readable after ${DRAIN_TIMEOUT_MS} ms`);
+    }
+    await sleep(250);
+    if (total() === last) for (const { roomId } of rooms) await readRow(system, admin, tracker, roomId);
+    last = total();
+  }
+}
+
+function report(label: string, lags: readonly number[]): void {
+  const sorted = [...lags].sort((a, b) => a - b);
+  console.log(
+    `${label.padEnd(44)} n=${String(sorted.length).padStart(5)}  p50=${percentile(sorted, 50).toFixed(0).padStart(6)} ms  p99=${percentile(sorted, 99).toFixed(0).padStart(6)} ms  max=${(sorted.at(-1) ?? NaN).toFixed(0).padStart(6)} ms`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+import {
+  DateTimeScalar,
+  decodeCursor,
+  pageSize,
+  perRequest,
+  toConnection,
+  type RequestContext,
+} from '@roombook/kernel';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { assertMaySeeRow, assertMayUseDashboard, hostScope, maySeeRow } from './domain/access';
+import type { RoomDashboardView, RoomStatus } from './domain/roomDashboard';
+import type { DashboardProjection } from './projecting/projection';
+import type { ProjectionVersionRegistry } from './projectionVersions';
+import type { RowStore } from './rowStore';
+
+interface DashboardArgs {
+  filter?: { city?: string | null; hostId?: string | null; status?: RoomStatus | null } | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+const ACTIVE_ROWS = Symbol('activeRows');
+
+export function dashboardResolvers(
+  projection: DashboardProjection,
+  versions: ProjectionVersionRegistry,
+): GraphQLResolverMap<RequestContext> {
+  /** The rows of the version queries read, looked up once per request (a rebuild may switch it). */
+  const rows = (context: RequestContext): Promise<RowStore> =>
+    perRequest(context, ACTIVE_ROWS, async () => projection.rowsOf((await versions.current()).active));
+
+  return {
+    DateTime: DateTimeScalar,
+    Query: {
+      roomDashboard: async (_: unknown, { roomId }: { roomId: string }, context: RequestContext) => {
+        assertMayUseDashboard(context.identity);
+        const row = await (await rows(context)).get(roomId);
+        if (row) assertMaySeeRow(context.identity, row);
+        return row;
+      },
+      dashboard: async (_: unknown, { filter, first, after }: DashboardArgs, context: RequestContext) => {
+        const hostId = hostScope(context.identity, filter?.hostId);
+        const size = pageSize(first);
+        const { rows: page, totalCount } = await (
+          await rows(context)
+        ).list({ ...filter, hostId }, size + 1, after ? decodeCursor(after) : null);
+        return toConnection(page, size, totalCount, (row) => row.roomId);
+      },
+    },
+    RoomDashboard: {
+      __resolveReference: async ({ roomId }: { roomId: string }, context: RequestContext) => {
+        const row = await (await rows(context)).get(roomId);
+        return row && maySeeRow(context.identity, row) ? row : null;
+      },
+      room: (row: RoomDashboardView) => ({ __typename: 'Room', id: row.roomId }),
+    },
+    Room: {
+      __resolveReference: ({ id }: { id: string }) => ({ id }),
+      dashboard: async ({ id }: { id: string }, _: unknown, context: RequestContext) => {
+        if (context.identity.kind !== 'user') return null;
+        const row = await (await rows(context)).get(id);
+        return row && maySeeRow(context.identity, row) ? row : null;
+      },
+    },
+  };
+}

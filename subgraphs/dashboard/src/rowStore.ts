@@ -1,0 +1,210 @@
+import { isDuplicateKeyError, type AggregateStore } from '@roombook/kernel';
+import type { Collection, Connection } from 'mongoose';
+import { emptyRow, viewOf, type DashboardRow, type RoomDashboardView } from './domain/roomDashboard';
+
+/** One revision of a row: inserted, never changed, so the unique _id decides which writer wins. */
+interface RevisionDocument {
+  /** "<roomId>#<revision, zero-padded>": found by _id alone (the one lookup FerretDB v1 on SQLite does without a scan). */
+  _id: string;
+  roomId: string;
+  revision: number;
+  row: DashboardRow;
+}
+
+/** The row as queries read it: the contract's fields, flat, with what filters and access need. */
+export interface RowDocument extends Omit<RoomDashboardView, 'roomId'> {
+  _id: string;
+  /** The revision copied here; also where a writer starts looking for the latest one. */
+  revision: number;
+  /** False while no room event has said what the room is: such a row is not shown. */
+  visible: boolean;
+  /** Lower-cased city, so the city filter ignores case and still uses an index. */
+  cityKey: string;
+}
+
+export interface RowFilter {
+  readonly city?: string | null;
+  readonly hostId?: string | null;
+  readonly status?: string | null;
+}
+
+/** Revisions kept behind the latest one; older ones are deleted, one per change (a bound on what grows). */
+const KEPT_REVISIONS = 16;
+const MAX_COPY_ROUNDS = 20;
+
+/**
+ * The rows of one version of the read model (collections dashboard_revisions_v<N> and
+ * dashboard_rows_v<N>, so a rebuild writes a new version beside the live one).
+ *
+ * Concurrency without conditional updates: FerretDB v1 applies updateOne({ _id, version }) as a
+ * read and a write that another process can interleave, so two dashboard processes could both
+ * "win" a version check and lose a fact. A row changes instead by inserting its next revision
+ * under a unique _id (an insert is atomic on FerretDB and MongoDB alike): of two processes that
+ * build revision n+1, one insert fails and that process decides again on the newer row. The row
+ * that queries read is a copy of the latest revision, written after each change and re-checked
+ * (see materialize), so it converges to the latest revision whatever the interleaving.
+ *
+ * Every lookup here is by _id: FerretDB v1 on SQLite scans the whole collection for any other
+ * filter. The latest revision is found by starting from the one the row copy names and looking
+ * at the next ids until one is missing.
+ */
+export class RowStore implements AggregateStore<DashboardRow> {
+  private readonly revisions: Collection<RevisionDocument>;
+  readonly rows: Collection<RowDocument>;
+
+  constructor(
+    database: Connection,
+    readonly version: number,
+  ) {
+    this.revisions = database.collection<RevisionDocument>(`dashboard_revisions_v${version}`);
+    this.rows = database.collection<RowDocument>(`dashboard_rows_v${version}`);
+  }
+
+  /** Indexes of the query paths (on MongoDB; FerretDB v1 on SQLite keeps but does not use them). */
+  async ready(): Promise<void> {
+    await this.rows.createIndex({ visible: 1, hostId: 1 });
+    await this.rows.createIndex({ visible: 1, cityKey: 1 });
+  }
+
+  async drop(): Promise<void> {
+    await Promise.all([this.revisions.drop().catch(ignoreMissing), this.rows.drop().catch(ignoreMissing)]);
+  }
+
+  /** The latest revision of the room's row; an empty row (revision 0) for a room not seen yet. */
+  async findById(roomId: string): Promise<DashboardRow> {
+    return (await this.latestRevision(roomId)).latest?.row ?? emptyRow(roomId);
+  }
+
+  /**
+   * Inserts revision `next.version` and copies it to the row queries read. False when another
+   * writer has that revision already, or when a newer revision exists than the one it was built
+   * on (the caller decides again on the latest, where applying the same fact is a no-op if it is
+   * in).
+   */
+  async update(next: DashboardRow, expectedVersion: number): Promise<boolean> {
+    const revision = expectedVersion + 1;
+    try {
+      await this.revisions.insertOne({ _id: revisionId(next.id, revision), roomId: next.id, revision, row: next });
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+    const { latest } = await this.latestRevision(next.id);
+    if (latest?.revision !== revision) {
+      // Built on a revision long superseded (its slot had been pruned): drop the stray at once.
+      if (latest && latest.revision > revision) await this.revisions.deleteOne({ _id: revisionId(next.id, revision) });
+      return false;
+    }
+    if (revision > KEPT_REVISIONS) {
+      await this.revisions.deleteOne({ _id: revisionId(next.id, revision - KEPT_REVISIONS) });
+    }
+    await this.copy(latest);
+    return true;
+  }
+
+  /**
+   * Makes the row queries read a copy of the latest revision, if it is not one already (a crash
+   * between a revision's insert and its copy). Returns the latest revision and its view.
+   */
+  async materialize(roomId: string): Promise<{ revision: number; view: RoomDashboardView | null }> {
+    const { copied, latest } = await this.latestRevision(roomId);
+    if (!latest) return { revision: 0, view: null };
+    return copied === latest.revision ? { revision: latest.revision, view: viewOf(latest.row) } : this.copy(latest);
+  }
+
+  /**
+   * Copies a revision known to be the latest, then looks whether a newer one appeared meanwhile
+   * (another process): if so, copies that too. The last copy written is therefore always of the
+   * latest revision, whatever the interleaving of writers.
+   */
+  private async copy(latest: RevisionDocument): Promise<{ revision: number; view: RoomDashboardView | null }> {
+    let current = latest;
+    for (let round = 1; round <= MAX_COPY_ROUNDS; round += 1) {
+      const view = viewOf(current.row);
+      try {
+        await this.rows.replaceOne({ _id: current.roomId }, rowDocument(current.revision, view), { upsert: true });
+      } catch (error) {
+        // Two first copies of a row raced: look again.
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+      const newer = await this.revisions.findOne({ _id: revisionId(current.roomId, current.revision + 1) });
+      if (!newer) return { revision: current.revision, view };
+      current = (await this.latestRevision(current.roomId)).latest ?? newer;
+    }
+    throw new Error(`The dashboard row of room ${latest.roomId} kept changing while it was copied`);
+  }
+
+  async get(roomId: string): Promise<RoomDashboardView | null> {
+    const document = await this.rows.findOne({ _id: roomId });
+    return document?.visible ? toView(document) : null;
+  }
+
+  /** Rows in room-id order (rooms' ids are ObjectIds: creation order), after the cursor. */
+  async list(
+    filter: RowFilter,
+    limit: number,
+    afterRoomId: string | null,
+  ): Promise<{ rows: RoomDashboardView[]; totalCount: number }> {
+    const query: Record<string, unknown> = { visible: true };
+    if (filter.city) query.cityKey = filter.city.trim().toLowerCase();
+    if (filter.hostId) query.hostId = filter.hostId;
+    if (filter.status) query.status = filter.status;
+    const [documents, totalCount] = await Promise.all([
+      this.rows
+        .find(afterRoomId ? { ...query, _id: { $gt: afterRoomId } } : query)
+        .sort({ _id: 1 })
+        .limit(limit)
+        .toArray(),
+      this.rows.countDocuments(query),
+    ]);
+    return { rows: documents.map(toView), totalCount };
+  }
+
+  /** Every row, for comparing two versions of the read model. */
+  async all(): Promise<RoomDashboardView[]> {
+    return (await this.rows.find({ visible: true }).sort({ _id: 1 }).toArray()).map(toView);
+  }
+
+  /**
+   * The latest revision of a room's row, and the revision its copy holds. The copy is written
+   * after every change, so the latest revision is found from there by looking at the next ids
+   * until one is missing; revisions are inserted one after another and pruned from below only.
+   */
+  private async latestRevision(roomId: string): Promise<{ copied: number; latest: RevisionDocument | null }> {
+    const copy = await this.rows.findOne({ _id: roomId }, { projection: { revision: 1 } });
+    let latest: RevisionDocument | null = null;
+    if (copy) {
+      latest = await this.revisions.findOne({ _id: revisionId(roomId, copy.revision) });
+      // Only when the copy fell more than KEPT_REVISIONS behind (every writer copies after its change).
+      if (!latest) return { copied: copy.revision, latest: await this.latestRevisionByScan(roomId) };
+    }
+    for (;;) {
+      const next = await this.revisions.findOne({ _id: revisionId(roomId, (latest?.revision ?? 0) + 1) });
+      if (!next) return { copied: copy?.revision ?? 0, latest };
+      latest = next;
+    }
+  }
+
+  private latestRevisionByScan(roomId: string): Promise<RevisionDocument | null> {
+    return this.revisions.find({ roomId }).sort({ revision: -1 }).limit(1).next();
+  }
+}
+
+function revisionId(roomId: string, revision: number): string {
+  return `${roomId}#${String(revision).padStart(12, '0')}`;
+}
+
+function rowDocument(revision: number, view: RoomDashboardView | null): Omit<RowDocument, '_id'> {
+  if (!view) return { revision, visible: false } as Omit<RowDocument, '_id'>;
+  const { roomId: _roomId, ...fields } = view;
+  return { ...fields, revision, visible: true, cityKey: view.city.toLowerCase() };
+}
+
+function toView(document: RowDocument): RoomDashboardView {
+  const { _id, revision: _revision, visible: _visible, cityKey: _cityKey, ...fields } = document;
+  return { roomId: _id, ...fields, averageRating: fields.averageRating ?? null };
+}
+
+function ignoreMissing(error: unknown): void {
+  if ((error as { codeName?: string }).codeName !== 'NamespaceNotFound') throw error;
+}
