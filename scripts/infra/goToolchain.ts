@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
+import { searchDirs, type InfrastructureConfig } from './config';
 import { findExecutable } from './executables';
 import { ServerInstallError } from './errors';
+import { killOnExit } from './managedProcess';
 
 /** The Go toolchain we can build servers with, if this machine has one. */
-export function findGo(): string | undefined {
-  return findExecutable('go', ['/usr/local/go/bin/go']);
+export function findGo(config: InfrastructureConfig): string | undefined {
+  return findExecutable('go', searchDirs(config));
 }
 
 export interface GoCommand {
@@ -22,6 +24,7 @@ export function runGo({ go, args, cwd, extraEnv = {} }: GoCommand): Promise<stri
       env: { ...process.env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    killOnExit(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
