@@ -1,10 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describeSearch, infrastructureConfig, searchDirs, type InfrastructureConfig } from './config';
 import { DownloadFailedError, MissingServerError, ServerStartError } from './errors';
 import { findExecutable, isExecutableFile } from './executables';
-import { findGo, runGo } from './goToolchain';
+import { findGo, goInstall } from './goToolchain';
 import { forgetServerPid, recordServerPid, stopLeftoverServer } from './leftoverServer';
 import type { Log } from './log';
 import { startManagedProcess, type ManagedProcess } from './managedProcess';
@@ -135,7 +134,12 @@ export async function chooseNatsServer(
   const go = findGo(config);
   if (go !== undefined) {
     choose(local, `installing nats-server ${NATS_SERVER_VERSION} with ${go} into ${binDir}, first time only`);
-    return installWithGo(go, binDir);
+    return goInstall({
+      go,
+      packageAtVersion: `github.com/nats-io/nats-server/v2@${NATS_SERVER_VERSION}`,
+      builds: 'nats-server',
+      destination: local,
+    });
   }
   passedOver.push('no Go toolchain to install it with');
 
@@ -146,23 +150,4 @@ export async function chooseNatsServer(
       `let nats-server ${NATS_SERVER_VERSION} be downloaded: it needs https://github.com, or a mirror in NATS_SERVER_DOWNLOAD_MIRROR; ` +
       `or install Go (https://go.dev/dl/), and nats-server is installed with it into ${binDir} on the next run.`,
   );
-}
-
-/** Into a fresh GOBIN, then renamed into place: an interrupted install leaves no broken binary. */
-async function installWithGo(go: string, binDir: string): Promise<string> {
-  fs.mkdirSync(binDir, { recursive: true });
-  const gobin = fs.mkdtempSync(path.join(binDir, '.nats-server-go-'));
-  try {
-    await runGo({
-      go,
-      args: ['install', `github.com/nats-io/nats-server/v2@${NATS_SERVER_VERSION}`],
-      cwd: os.tmpdir(),
-      extraEnv: { GOBIN: gobin },
-    });
-    const binary = localNatsServer(binDir);
-    fs.renameSync(path.join(gobin, 'nats-server'), binary);
-    return binary;
-  } finally {
-    fs.rmSync(gobin, { recursive: true, force: true });
-  }
 }
