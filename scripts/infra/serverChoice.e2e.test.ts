@@ -154,8 +154,8 @@ async function leftoverPidFiles(dataDir: string): Promise<string[]> {
 }
 
 describe.each([
-  ['refuses', refusingAddress, 3],
-  ['never answers', silentAddress, 8],
+  ['refuse', refusingAddress, 3],
+  ['never answer', silentAddress, 8],
 ] as const)('when the download mirrors %s', (_behaviour, mirrorAddress, withinSeconds) => {
   it('falls back to the FerretDB built with Go and to installing nats-server with Go, saying why each time', async () => {
     const tools = await directoryWith('tools', { go });

@@ -19,11 +19,17 @@ const CHROMIUM_ARGUMENTS = [
   '--no-first-run',
 ];
 
+/** A request a page wanted to send off this machine, and the page it came from. */
+export interface RefusedRequest {
+  readonly url: string;
+  readonly fromPage: string;
+}
+
 export interface TestBrowser {
   readonly context: BrowserContext;
   newPage(): Promise<Page>;
-  /** Requests the browser wanted to send off this machine, refused (only with `onlyThisMachine`). */
-  readonly refusedRequests: readonly string[];
+  /** What pages wanted to send off this machine, refused (only with `onlyThisMachine`). */
+  readonly refusedRequests: readonly RefusedRequest[];
   close(): Promise<void>;
 }
 
@@ -52,12 +58,13 @@ export async function launchBrowser(options: BrowserOptions = {}): Promise<TestB
       );
     });
 
-  const refusedRequests: string[] = [];
+  const refusedRequests: RefusedRequest[] = [];
   if (options.onlyThisMachine) {
     await context.route('**/*', async (route) => {
-      const { hostname } = new URL(route.request().url());
+      const request = route.request();
+      const { hostname } = new URL(request.url());
       if (hostname === '127.0.0.1' || hostname === 'localhost') return route.continue();
-      refusedRequests.push(route.request().url());
+      refusedRequests.push({ url: request.url(), fromPage: request.frame().url() });
       return route.abort('internetdisconnected');
     });
   }
