@@ -10,7 +10,7 @@ import { forgetServerPid, recordServerPid, stopLeftoverServer } from './leftover
 import type { Log } from './log';
 import { startManagedProcess, type ManagedProcess } from './managedProcess';
 import { downloadMongod, downloadedMongod, MONGOD_VERSION } from './mongodDownload';
-import { choosePort, type PortRequest } from './ports';
+import { startOnChosenPorts, type PortRequest } from './ports';
 import { pollUntilReady } from './readiness';
 
 export type MongoEngine = 'mongod' | 'ferretdb';
@@ -49,20 +49,22 @@ export async function startMongo(options: MongoServerOptions): Promise<MongoServ
   const dataDir = path.join(options.dir, engine);
   fs.mkdirSync(dataDir, { recursive: true });
   await stopLeftoverServer(dataDir, options.log);
-  const port = await choosePort(options.port); // after the leftover is gone: it may hold the preferred port
-
-  const server = await startManagedProcess({
-    name: engine,
-    command: binary,
-    args: engine === 'mongod' ? mongodArguments(dataDir, port) : ferretdbArguments(dataDir, port),
-    output: { logFile: path.join(dataDir, 'server.log') },
-    detached: options.detached,
+  // After the leftover is gone: it may hold the preferred port.
+  const { server, address } = await startOnChosenPorts([options.port], async ([port]) => {
+    const server = await startManagedProcess({
+      name: engine,
+      command: binary,
+      args: engine === 'mongod' ? mongodArguments(dataDir, port) : ferretdbArguments(dataDir, port),
+      output: { logFile: path.join(dataDir, 'server.log') },
+      detached: options.detached,
+    });
+    recordServerPid(dataDir, server.pid);
+    const timeoutMs = options.startTimeoutMs ?? 30_000;
+    const address = `127.0.0.1:${port}`;
+    await waitUntilAnswering(address, server, timeoutMs);
+    if (engine === 'mongod') await ensureReplicaSet(address, server, timeoutMs);
+    return { server, address };
   });
-  recordServerPid(dataDir, server.pid);
-  const timeoutMs = options.startTimeoutMs ?? 30_000;
-  const address = `127.0.0.1:${port}`;
-  await waitUntilAnswering(address, server, timeoutMs);
-  if (engine === 'mongod') await ensureReplicaSet(address, server, timeoutMs);
 
   return {
     url: engine === 'mongod' ? `mongodb://${address}/?replicaSet=${REPLICA_SET}` : `mongodb://${address}/`,

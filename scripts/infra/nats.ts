@@ -8,7 +8,7 @@ import { forgetServerPid, recordServerPid, stopLeftoverServer } from './leftover
 import type { Log } from './log';
 import { startManagedProcess, type ManagedProcess } from './managedProcess';
 import { downloadNatsServer, localNatsServer, NATS_SERVER_VERSION } from './natsDownload';
-import { choosePort, type PortRequest } from './ports';
+import { startOnChosenPorts, type PortRequest } from './ports';
 import { answers200, pollUntilReady } from './readiness';
 
 export { NATS_SERVER_VERSION } from './natsDownload';
@@ -49,26 +49,27 @@ export async function startNats(options: NatsServerOptions): Promise<NatsServer>
   fs.mkdirSync(options.dir, { recursive: true });
   await stopLeftoverServer(options.dir, options.log);
   // Chosen once, after the leftover is gone (it may hold the preferred ports), and kept across stop/start.
-  const ports = { client: await choosePort(options.port), monitor: await choosePort(options.monitorPort) };
-
-  let current: ManagedProcess | undefined;
-  const server: NatsServer = {
-    url: `nats://127.0.0.1:${ports.client}`,
-    port: ports.client,
-    monitorPort: ports.monitor,
-    isRunning: () => current?.isRunning() ?? false,
-    async start() {
-      if (server.isRunning()) return;
-      current = await startNatsProcess(binary, ports, options);
-    },
-    async stop() {
-      await current?.stop();
-      current = undefined;
-      forgetServerPid(options.dir);
-    },
-  };
-  await server.start();
-  return server;
+  return startOnChosenPorts([options.port, options.monitorPort], async ([client, monitor]) => {
+    const ports = { client, monitor };
+    let current: ManagedProcess | undefined;
+    const server: NatsServer = {
+      url: `nats://127.0.0.1:${ports.client}`,
+      port: ports.client,
+      monitorPort: ports.monitor,
+      isRunning: () => current?.isRunning() ?? false,
+      async start() {
+        if (server.isRunning()) return;
+        current = await startNatsProcess(binary, ports, options);
+      },
+      async stop() {
+        await current?.stop();
+        current = undefined;
+        forgetServerPid(options.dir);
+      },
+    };
+    await server.start();
+    return server;
+  });
 }
 
 async function startNatsProcess(

@@ -83,11 +83,12 @@ export function runNpmStart(env: Record<string, string | undefined>): NpmStart {
 
 /**
  * A router port and a subgraph port offset at which every port npm start would take is free,
- * so that a test's npm start never meets a running one.
+ * so that a test's npm start never meets a running one. Below Linux's ephemeral range (32768 and
+ * up), where the servers of other tests, listening on port 0, land while this one starts.
  */
 export async function freePortLayout(): Promise<{ PORT: string; SUBGRAPH_PORT_OFFSET: string }> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     const ports = [base, ...SUBGRAPHS.map(({ port }) => port - 4000 + base)];
     if ((await Promise.all(ports.map(isPortFree))).every(Boolean)) {
       return { PORT: String(base), SUBGRAPH_PORT_OFFSET: String(base - 4000) };
