@@ -1,71 +1,40 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SUBGRAPHS } from '../subgraphs/catalog';
 import { bearer, postGraphQL } from '../test/support/graphqlClient';
+import { freePortLayout, runNpmStart, type NpmStart } from '../test/support/npmStart';
 import { tokenFor } from '../test/support/tokens';
-import { isPortFree } from './infra/ports';
-import { REPO_ROOT } from './infra/locations';
 
 /** `npm start` as a person runs it: nothing configured, data under its data dir, stopped with SIGTERM. */
-interface StartedSystem {
-  readonly process: ChildProcess;
-  output(): string;
-}
-
 let dataDir: string;
-let routerPort: number;
-let portOffset: number;
+let ports: Awaited<ReturnType<typeof freePortLayout>>;
 
 beforeAll(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'roombook-start-'));
-  [routerPort, portOffset] = await freePortLayout();
+  ports = await freePortLayout();
 });
 afterAll(() => fs.rm(dataDir, { recursive: true, force: true }));
 
-/** A router port and an offset at which every catalog port is free, so a running `npm start` is left alone. */
-async function freePortLayout(): Promise<[number, number]> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
-    const ports = [base, ...SUBGRAPHS.map(({ port }) => port - 4000 + base)];
-    if ((await Promise.all(ports.map(isPortFree))).every(Boolean)) return [base, base - 4000];
-  }
-  throw new Error('no free port layout found');
-}
-
-function startNpmStart(): Promise<StartedSystem> {
-  const environment: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(routerPort),
-    SUBGRAPH_PORT_OFFSET: String(portOffset),
+async function startNpmStart(env: Record<string, string | undefined> = {}): Promise<NpmStart> {
+  const start = runNpmStart({
+    ...ports,
     ROOMBOOK_DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-  };
-  delete environment.MONGO_URL;
-  delete environment.NATS_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: REPO_ROOT, env: environment });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const ready = `The supergraph is ready at http://localhost:${routerPort}/graphql`;
-    child.stdout.on('data', () => {
-      if (output.includes(ready)) resolve({ process: child, output: () => output });
-    });
-    child.once('exit', (code) => reject(new Error(`npm start exited with ${code} before it was ready:\n${output}`)));
+    MONGO_URL: undefined,
+    NATS_URL: undefined,
+    ...env,
   });
+  await start.line(new RegExp(`^The supergraph is ready at http://localhost:${ports.PORT}/graphql$`));
+  return start;
 }
 
-function stop(system: StartedSystem): Promise<number | null> {
-  return new Promise((resolve) => {
-    system.process.once('exit', (code) => resolve(code));
-    system.process.kill('SIGTERM');
-  });
+async function stop(start: NpmStart): Promise<number | null> {
+  start.terminate();
+  return start.exited;
 }
 
 it('runs the whole supergraph with nothing configured, and keeps its rooms across a restart', async () => {
-  const url = `http://127.0.0.1:${routerPort}/graphql`;
+  const url = `http://127.0.0.1:${ports.PORT}/graphql`;
   const host = bearer(await tokenFor('hana', ['HOST']));
 
   const first = await startNpmStart();
@@ -85,4 +54,22 @@ it('runs the whole supergraph with nothing configured, and keeps its rooms acros
   expect(read.data?.room).toEqual({ id: roomId, name: 'Kept', city: 'Oslo' });
   expect(await stop(second)).toBe(0);
   expect(second.output()).toMatch(/Stopped\./);
+});
+
+it('names each bad variable in one line before starting anything, and exits', async () => {
+  const start = runNpmStart({
+    ...ports,
+    ROOMBOOK_DATA_DIR: dataDir,
+    SUBGRAPH_PORT_OFFSET: 'ten',
+    JWT_SECRET: 'short',
+    SUBGRAPH_SECRET: 'short',
+  });
+
+  expect(await start.exited).not.toBe(0);
+  const services = ['router', ...SUBGRAPHS.map(({ name }) => name)].join(', ');
+  expect(start.output().split('\n')).toEqual([
+    'Invalid configuration: SUBGRAPH_PORT_OFFSET: must be a number',
+    'Invalid configuration: JWT_SECRET: must be at least 32 characters (router)',
+    `Invalid configuration: SUBGRAPH_SECRET: must be at least 16 characters (${services})`,
+  ]);
 });

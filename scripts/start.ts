@@ -3,11 +3,17 @@
  * local servers with data under .data/), then every subgraph of the catalog, then the router.
  * Ctrl-C or SIGTERM stops them in reverse order; a service that dies stops everything.
  */
-import path from 'node:path';
-import { ROUTER_PORT, SUBGRAPHS, subgraphUrlVariable } from '../subgraphs/catalog';
-import { ensureInfrastructure, type Infrastructure } from './infra';
-import { REPO_ROOT } from './infra/locations';
-import { describeExit, launchService, type RunningService, type ServiceSpec } from './start/service';
+import { EXIT_CODE_BAD_CONFIG } from '@roombook/kernel';
+import { SUBGRAPHS } from '../subgraphs/catalog';
+import {
+  MissingServerError,
+  ServerInstallError,
+  ServerStartError,
+  startInfrastructure,
+  type Infrastructure,
+} from './infra';
+import { loadStartConfig, subgraphUrls } from './start/config';
+import { describeExit, launchService, ServiceStartError, type RunningService, type ServiceSpec } from './start/service';
 
 /** Generous: the first start of a service also compiles its TypeScript. */
 const READY_TIMEOUT_MS = 60_000;
@@ -28,22 +34,18 @@ let stopping = false;
 
 async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
-  const routerPort = portFromEnvironment('PORT', ROUTER_PORT);
-  // Both let a second copy run beside the usual one (the start test does): its own data, its own ports.
-  const dataDir = process.env.ROOMBOOK_DATA_DIR || path.join(REPO_ROOT, '.data');
-  const portOffset = Number(process.env.SUBGRAPH_PORT_OFFSET || 0);
-  if (!Number.isInteger(portOffset)) throw new Error(`SUBGRAPH_PORT_OFFSET must be a whole number`);
-  const subgraphPort = (port: number) => port + portOffset;
+  const config = await loadStartConfig();
+  const subgraphPort = (port: number) => port + config.SUBGRAPH_PORT_OFFSET;
 
-  started.infrastructure = await ensureInfrastructure({
-    dataDir,
+  started.infrastructure = startInfrastructure({
+    dataDir: config.ROOMBOOK_DATA_DIR,
     log: say,
     detached: true,
+    mongoUrl: config.MONGO_URL,
+    natsUrl: config.NATS_URL,
+    config,
   });
-  const { mongoUrl, natsUrl } = started.infrastructure;
-  const subgraphUrls = Object.fromEntries(
-    SUBGRAPHS.map(({ name, port }) => [subgraphUrlVariable(name), `http://127.0.0.1:${subgraphPort(port)}/graphql`]),
-  );
+  const { mongoUrl, natsUrl } = await started.infrastructure.ready;
 
   for (const { name, port } of SUBGRAPHS) {
     if (stopping) return;
@@ -53,20 +55,26 @@ async function main(): Promise<void> {
         port: subgraphPort(port),
         entry: `subgraphs/${name}/src/main.ts`,
         // Subgraphs that call others (reservation) find them at their ports of this run.
-        env: { MONGO_URL: mongoUrl, NATS_URL: natsUrl, ...subgraphUrls },
+        env: { MONGO_URL: mongoUrl, NATS_URL: natsUrl, ...subgraphUrls(config) },
       }),
     );
   }
   await Promise.all(started.subgraphs.map(announceWhenReady));
 
   if (stopping) return;
-  started.router = await launch({ name: 'router', port: routerPort, entry: 'router/src/main.ts', env: subgraphUrls });
+  started.router = await launch({
+    name: 'router',
+    port: config.PORT,
+    entry: 'router/src/main.ts',
+    env: subgraphUrls(config),
+  });
   await announceWhenReady(started.router);
 
   say('');
-  say(`The supergraph is ready at http://localhost:${routerPort}/graphql`);
+  say(`The supergraph is ready at http://localhost:${config.PORT}/graphql`);
   say(
-    'Open that URL in a browser for Apollo Sandbox; subscriptions use ws:// on the same URL. Ctrl-C stops everything.',
+    `Explore it in a browser: Apollo Sandbox at http://localhost:${config.PORT}/graphql, or GraphiQL, which needs ` +
+      `no internet, at http://localhost:${config.PORT}/graphiql. Subscriptions use ws:// on the same URL. Ctrl-C stops everything.`,
   );
 }
 
@@ -78,10 +86,14 @@ async function launch(spec: Omit<ServiceSpec, 'print'>): Promise<RunningService>
   });
   void service.child.exited.then((exit) => {
     if (stopping) return;
-    say(
-      `${service.name} stopped unexpectedly (${describeExit(exit)}). Its last output:\n${service.child.outputTail(20)}`,
-    );
-    void stopAll(1);
+    // Its own lines above already name each bad variable.
+    if (exit.code === EXIT_CODE_BAD_CONFIG) say(`${service.name} refused its configuration (see above).`);
+    else {
+      say(
+        `${service.name} stopped unexpectedly (${describeExit(exit)}). Its last output:\n${service.child.outputTail(20)}`,
+      );
+    }
+    void stopAll(exit.code === EXIT_CODE_BAD_CONFIG ? EXIT_CODE_BAD_CONFIG : 1);
   });
   return service;
 }
@@ -89,16 +101,6 @@ async function launch(spec: Omit<ServiceSpec, 'print'>): Promise<RunningService>
 async function announceWhenReady(service: RunningService): Promise<void> {
   await service.untilReady(READY_TIMEOUT_MS);
   say(`${service.name} is ready on port ${service.port}`);
-}
-
-function portFromEnvironment(variable: string, fallback: number): number {
-  const value = process.env[variable];
-  if (value === undefined || value === '') return fallback;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`${variable} must be a port number, not "${value}"`);
-  }
-  return port;
 }
 
 /** Router first (no new requests), then the subgraphs, then the servers they used. Runs once. */
@@ -121,6 +123,9 @@ async function stopAll(exitCode: number): Promise<void> {
 
 main().catch((error: unknown) => {
   if (stopping) return;
-  say(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  // These say what to do in their message; anything else is a bug, and its name and stack help.
+  const explained = [MissingServerError, ServerStartError, ServerInstallError, ServiceStartError];
+  if (explained.some((kind) => error instanceof kind)) say((error as Error).message);
+  else say(error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error));
   void stopAll(1);
 });

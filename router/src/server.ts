@@ -2,7 +2,6 @@ import { createServer } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
@@ -23,6 +22,7 @@ import { GraphQLError } from 'graphql';
 import { join } from 'node:path';
 import { UserAuthenticator } from './authentication';
 import { DEV_JWT_SECRET, type RouterConfig } from './config';
+import { explorerRoutes, sandboxWithOfflineExplorer } from './explorer';
 import { createGateway, type RouterContext } from './gateway';
 
 export const DEFAULT_SUPERGRAPH_PATH = join(__dirname, '..', '..', 'schema', 'supergraph.graphql');
@@ -60,15 +60,14 @@ export async function startRouter(
     includeStacktraceInErrorResponses: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      production
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      production ? ApolloServerPluginLandingPageDisabled() : sandboxWithOfflineExplorer<RouterContext>(),
     ],
   });
   await apollo.start();
   supergraphLoaded = true;
 
   const app = createServiceApp(metrics, () => supergraphLoaded);
+  if (!production) app.use(explorerRoutes());
   app.use(
     '/graphql',
     express.json({ limit: config.MAX_BODY_BYTES }),

@@ -21,3 +21,15 @@ export class ServerInstallError extends Error {
     this.name = 'ServerInstallError';
   }
 }
+
+/** A download that failed or got no answer in time; `reason` says which, for the line that explains the fallback. */
+export class DownloadFailedError extends Error {
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${url}: ${reason}`, options);
+    this.name = 'DownloadFailedError';
+  }
+}

@@ -17,9 +17,6 @@ const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
  * only its release process writes. So: download the module, copy it, write that file, build.
  */
 export async function installFerretdb(go: string, binDir: string, log: Log): Promise<string> {
-  log(
-    `FerretDB ${FERRETDB_VERSION} is not installed: building it with Go into ${binDir} (first time only, about 2 minutes)...`,
-  );
   const startedAt = Date.now();
   const moduleDir = await downloadModule(go);
   const sourceDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferretdb-src-'));

@@ -1,10 +1,15 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { searchDirs, type InfrastructureConfig } from './config';
 import { findExecutable } from './executables';
 import { ServerInstallError } from './errors';
+import { killOnExit } from './managedProcess';
 
 /** The Go toolchain we can build servers with, if this machine has one. */
-export function findGo(): string | undefined {
-  return findExecutable('go', ['/usr/local/go/bin/go']);
+export function findGo(config: InfrastructureConfig): string | undefined {
+  return findExecutable('go', searchDirs(config));
 }
 
 export interface GoCommand {
@@ -22,6 +27,7 @@ export function runGo({ go, args, cwd, extraEnv = {} }: GoCommand): Promise<stri
       env: { ...process.env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    killOnExit(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -35,4 +41,30 @@ export function runGo({ go, args, cwd, extraEnv = {} }: GoCommand): Promise<stri
       reject(new ServerInstallError(`\`go ${args.join(' ')}\` failed (exit ${code}):\n${output}`));
     });
   });
+}
+
+export interface GoInstall {
+  readonly go: string;
+  /** Package path and version, as `go install` takes them: github.com/rhysd/actionlint/cmd/actionlint@v1.7.12. */
+  readonly packageAtVersion: string;
+  /** The name `go install` gives the binary: the package path's last element. */
+  readonly builds: string;
+  /** Where the binary ends up. */
+  readonly destination: string;
+}
+
+/**
+ * `go install` into a fresh GOBIN beside `destination`, then a rename: an interrupted install
+ * (a Ctrl-C during the build) never leaves a broken binary where the next run would take it.
+ */
+export async function goInstall({ go, packageAtVersion, builds, destination }: GoInstall): Promise<string> {
+  fs.mkdirSync(path.dirname(destination), { recursive: true });
+  const gobin = fs.mkdtempSync(path.join(path.dirname(destination), `.${builds}-go-`));
+  try {
+    await runGo({ go, args: ['install', packageAtVersion], cwd: os.tmpdir(), extraEnv: { GOBIN: gobin } });
+    fs.renameSync(path.join(gobin, builds), destination);
+    return destination;
+  } finally {
+    fs.rmSync(gobin, { recursive: true, force: true });
+  }
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { InfrastructureConfig } from './config';
 import type { Log } from './log';
 import { startMongo } from './mongo';
 import { startNats } from './nats';
@@ -15,65 +16,85 @@ export interface InfrastructureOptions {
   readonly log: Log;
   /** See ProcessSpec.detached: `npm start` stops the servers itself, after the services. */
   readonly detached?: boolean;
-  /** Defaults to process.env; MONGO_URL and NATS_URL there mean "use that server, start none". */
-  readonly env?: NodeJS.ProcessEnv;
+  /** MONGO_URL: use that server, start none. */
+  readonly mongoUrl?: string;
+  /** NATS_URL: use that server, start none. */
+  readonly natsUrl?: string;
+  readonly config: InfrastructureConfig;
 }
 
 export interface Infrastructure {
-  readonly mongoUrl: string;
-  readonly natsUrl: string;
-  /** Stops what was started here; servers given by URL are not ours to stop. */
+  /** The servers' URLs, once both are ready. */
+  readonly ready: Promise<{ readonly mongoUrl: string; readonly natsUrl: string }>;
+  /**
+   * Stops what was started here, also while starting (a Ctrl-C during a download or a build):
+   * a server that comes up after this is stopped at once. Servers given by URL are not ours to stop.
+   */
   stop(): Promise<void>;
 }
 
 type StartedServer = { stop(): Promise<void> };
 
 /** MongoDB and NATS for the services: the configured ones, or local servers started for this run. */
-export async function ensureInfrastructure(options: InfrastructureOptions): Promise<Infrastructure> {
+export function startInfrastructure(options: InfrastructureOptions): Infrastructure {
   const started: StartedServer[] = [];
+  let stopped = false;
+  const keep = <Server extends StartedServer>(server: Server): Server => {
+    if (stopped) void server.stop();
+    else started.push(server);
+    return server;
+  };
   const stop = async () => {
-    await Promise.all(started.map((server) => server.stop()));
+    stopped = true;
+    await Promise.all(started.splice(0).map((server) => server.stop()));
   };
 
-  try {
-    const mongoUrl = configuredUrl('MONGO_URL', options) ?? (await startLocalMongo(options, started));
-    const natsUrl = configuredUrl('NATS_URL', options) ?? (await startLocalNats(options, started));
-    return { mongoUrl, natsUrl, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const ready = (async () => {
+    try {
+      const mongoUrl = configured('MONGO_URL', options.mongoUrl, options.log) ?? (await startLocalMongo(options, keep));
+      const natsUrl = configured('NATS_URL', options.natsUrl, options.log) ?? (await startLocalNats(options, keep));
+      return { mongoUrl, natsUrl };
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  })();
+  return { ready, stop };
 }
 
-async function startLocalMongo(options: InfrastructureOptions, started: StartedServer[]): Promise<string> {
-  const mongo = await startMongo({
-    dir: path.join(options.dataDir, 'mongo'),
-    port: { preferred: PREFERRED_PORTS.mongo },
-    log: options.log,
-    detached: options.detached,
-  });
-  started.push(mongo);
-  options.log(`MongoDB (${mongo.engine}) started at ${mongo.url}, data in ${path.join(options.dataDir, 'mongo')}`);
+async function startLocalMongo(options: InfrastructureOptions, keep: <S extends StartedServer>(s: S) => S) {
+  const dir = path.join(options.dataDir, 'mongo');
+  const mongo = keep(
+    await startMongo({
+      dir,
+      port: { preferred: PREFERRED_PORTS.mongo },
+      log: options.log,
+      detached: options.detached,
+      config: options.config,
+    }),
+  );
+  options.log(`MongoDB (${mongo.engine}) started at ${mongo.url}, data in ${dir}`);
   return mongo.url;
 }
 
-async function startLocalNats(options: InfrastructureOptions, started: StartedServer[]): Promise<string> {
-  const nats = await startNats({
-    dir: path.join(options.dataDir, 'nats'),
-    port: { preferred: PREFERRED_PORTS.nats },
-    monitorPort: { preferred: PREFERRED_PORTS.natsMonitor },
-    log: options.log,
-    detached: options.detached,
-  });
-  started.push(nats);
-  options.log(`NATS (JetStream) started at ${nats.url}, data in ${path.join(options.dataDir, 'nats')}`);
+async function startLocalNats(options: InfrastructureOptions, keep: <S extends StartedServer>(s: S) => S) {
+  const dir = path.join(options.dataDir, 'nats');
+  const nats = keep(
+    await startNats({
+      dir,
+      port: { preferred: PREFERRED_PORTS.nats },
+      monitorPort: { preferred: PREFERRED_PORTS.natsMonitor },
+      log: options.log,
+      detached: options.detached,
+      config: options.config,
+    }),
+  );
+  options.log(`NATS (JetStream) started at ${nats.url}, data in ${dir}`);
   return nats.url;
 }
 
-/** The URL in `variable`, if set. Empty (`MONGO_URL= npm start`) counts as unset. */
-function configuredUrl(variable: 'MONGO_URL' | 'NATS_URL', options: InfrastructureOptions): string | undefined {
-  const url = (options.env ?? process.env)[variable]?.trim();
-  if (!url) return undefined;
-  options.log(`${variable} is set: using that server, starting none`);
+function configured(variable: 'MONGO_URL' | 'NATS_URL', url: string | undefined, log: Log): string | undefined {
+  if (url === undefined) return undefined;
+  log(`${variable} is set: using that server, starting none`);
   return url;
 }

@@ -70,15 +70,13 @@ export async function startManagedProcess(spec: ProcessSpec): Promise<ManagedPro
     // 'close', not 'exit': by then all its output has been read, so outputTail() is complete.
     child.once('close', (code, signal) => {
       running = false;
-      liveChildren.delete(child);
       resolve({ code, signal });
     });
   });
 
   await spawned(child, spec);
   const pid = child.pid as number;
-  if (running) liveChildren.add(child);
-  killLiveChildrenOnExit();
+  if (running) killOnExit(child);
 
   return {
     name: spec.name,
@@ -118,11 +116,14 @@ function spawned(child: ChildProcess, spec: ProcessSpec): Promise<void> {
 const liveChildren = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-function killLiveChildrenOnExit(): void {
+/** Kills `child` if we exit while it runs: servers, and also builds (a Ctrl-C during `go build`). */
+export function killOnExit(child: ChildProcess): void {
+  liveChildren.add(child);
+  child.once('close', () => liveChildren.delete(child));
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
-    for (const child of liveChildren) child.kill('SIGKILL');
+    for (const running of liveChildren) running.kill('SIGKILL');
   });
 }
 

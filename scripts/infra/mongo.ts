@@ -1,15 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { MongoClient } from 'mongodb';
-import { MissingServerError, ServerStartError } from './errors';
+import { MongoClient, MongoServerError } from 'mongodb';
+import { describeSearch, infrastructureConfig, searchDirs, type InfrastructureConfig } from './config';
+import { DownloadFailedError, MissingServerError, ServerStartError } from './errors';
 import { findExecutable } from './executables';
-import { installFerretdb } from './ferretdbInstall';
+import { FERRETDB_VERSION, installFerretdb } from './ferretdbInstall';
 import { findGo } from './goToolchain';
 import { forgetServerPid, recordServerPid, stopLeftoverServer } from './leftoverServer';
-import { LOCAL_BIN_DIR } from './locations';
 import type { Log } from './log';
 import { startManagedProcess, type ManagedProcess } from './managedProcess';
-import { choosePort, type PortRequest } from './ports';
+import { downloadMongod, downloadedMongod, MONGOD_VERSION } from './mongodDownload';
+import { startOnChosenPorts, type PortRequest } from './ports';
 import { pollUntilReady } from './readiness';
 
 export type MongoEngine = 'mongod' | 'ferretdb';
@@ -23,6 +24,8 @@ export interface MongoServerOptions {
   readonly urlVariable?: string;
   readonly detached?: boolean;
   readonly startTimeoutMs?: number;
+  /** Where to look for and put binaries; read from the environment when not given. */
+  readonly config?: InfrastructureConfig;
 }
 
 export interface MongoServer {
@@ -31,31 +34,40 @@ export interface MongoServer {
   stop(): Promise<void>;
 }
 
+/** mongod runs as a one-member replica set, as MongoDB is run in production: transactions and change streams work. */
+const REPLICA_SET = 'rs0';
+
 /**
- * Starts a MongoDB-wire server on 127.0.0.1: a real mongod where one is installed, else FerretDB
- * (MongoDB-compatible, SQLite storage), built with Go on first use when it is not installed.
+ * Starts a MongoDB-wire server on 127.0.0.1, the first that can be had of: a mongod on this machine;
+ * a mongod downloaded once (mongodb-memory-server's downloader) into the bin dir; FerretDB
+ * (MongoDB-compatible, SQLite storage), built with Go on first use. Says in one line which, and why.
  */
 export async function startMongo(options: MongoServerOptions): Promise<MongoServer> {
-  const { engine, binary } = await findOrInstallEngine(options);
+  const config = options.config ?? infrastructureConfig();
+  const { engine, binary } = await chooseEngine(config, options);
   // Separate folders: the two engines' files are not compatible, and a machine may gain mongod later.
   const dataDir = path.join(options.dir, engine);
   fs.mkdirSync(dataDir, { recursive: true });
   await stopLeftoverServer(dataDir, options.log);
-  const port = await choosePort(options.port); // after the leftover is gone: it may hold the preferred port
-
-  const server = await startManagedProcess({
-    name: engine,
-    command: binary,
-    args: engine === 'mongod' ? mongodArguments(dataDir, port) : ferretdbArguments(dataDir, port),
-    output: { logFile: path.join(dataDir, 'server.log') },
-    detached: options.detached,
+  // After the leftover is gone: it may hold the preferred port.
+  const { server, address } = await startOnChosenPorts([options.port], async ([port]) => {
+    const server = await startManagedProcess({
+      name: engine,
+      command: binary,
+      args: engine === 'mongod' ? mongodArguments(dataDir, port) : ferretdbArguments(dataDir, port),
+      output: { logFile: path.join(dataDir, 'server.log') },
+      detached: options.detached,
+    });
+    recordServerPid(dataDir, server.pid);
+    const timeoutMs = options.startTimeoutMs ?? 30_000;
+    const address = `127.0.0.1:${port}`;
+    await waitUntilAnswering(address, server, timeoutMs);
+    if (engine === 'mongod') await ensureReplicaSet(address, server, timeoutMs);
+    return { server, address };
   });
-  recordServerPid(dataDir, server.pid);
-  const url = `mongodb://127.0.0.1:${port}/`;
-  await waitUntilAnswering(url, server, options.startTimeoutMs ?? 30_000);
 
   return {
-    url,
+    url: engine === 'mongod' ? `mongodb://${address}/?replicaSet=${REPLICA_SET}` : `mongodb://${address}/`,
     engine,
     async stop() {
       await server.stop();
@@ -64,23 +76,65 @@ export async function startMongo(options: MongoServerOptions): Promise<MongoServ
   };
 }
 
-async function findOrInstallEngine(options: MongoServerOptions): Promise<{ engine: MongoEngine; binary: string }> {
-  const mongod = findExecutable('mongod');
-  if (mongod !== undefined) return { engine: 'mongod', binary: mongod };
-  const ferretdb = findExecutable('ferretdb', [path.join(LOCAL_BIN_DIR, 'ferretdb')]);
-  if (ferretdb !== undefined) return { engine: 'ferretdb', binary: ferretdb };
-  const go = findGo();
-  if (go !== undefined) return { engine: 'ferretdb', binary: await installFerretdb(go, LOCAL_BIN_DIR, options.log) };
+interface EngineChoice {
+  readonly engine: MongoEngine;
+  readonly binary: string;
+}
+
+async function chooseEngine(config: InfrastructureConfig, options: MongoServerOptions): Promise<EngineChoice> {
+  const { log } = options;
+  const binDir = config.ROOMBOOK_BIN_DIR;
+  /** Why each better way was passed over, for the line that names the choice. */
+  const passedOver: string[] = [];
+  const choose = (engine: MongoEngine, binary: string, what: string): EngineChoice => {
+    log(`MongoDB: ${what}${passedOver.length > 0 ? ` — ${passedOver.join('; ')}` : ''}`);
+    return { engine, binary };
+  };
+
+  const installed = findExecutable('mongod', searchDirs(config));
+  if (installed !== undefined) return choose('mongod', installed, `using the mongod found at ${installed}`);
+  passedOver.push(`no mongod ${describeSearch(config)}`);
+
+  const downloadedEarlier = await downloadedMongod(binDir);
+  if (downloadedEarlier !== undefined) {
+    return choose(
+      'mongod',
+      downloadedEarlier,
+      `using mongod ${MONGOD_VERSION}, downloaded earlier: ${downloadedEarlier}`,
+    );
+  }
+  try {
+    const downloaded = await downloadMongod({ binDir, idleTimeoutMs: config.ROOMBOOK_DOWNLOAD_TIMEOUT_MS, log });
+    return choose('mongod', downloaded, `using mongod ${MONGOD_VERSION}, downloaded just now: ${downloaded}`);
+  } catch (error) {
+    if (!(error instanceof DownloadFailedError)) throw error;
+    passedOver.push(`the mongod ${MONGOD_VERSION} download from ${error.url} failed: ${error.reason}`);
+  }
+
+  const ferretdb = findExecutable('ferretdb', [...searchDirs(config), binDir]);
+  if (ferretdb !== undefined) return choose('ferretdb', ferretdb, `using FerretDB at ${ferretdb}`);
+  const go = findGo(config);
+  if (go !== undefined) {
+    choose(
+      'ferretdb',
+      path.join(binDir, 'ferretdb'),
+      `building FerretDB ${FERRETDB_VERSION} with ${go} into ${binDir}, first time only, about 2 minutes`,
+    );
+    return { engine: 'ferretdb', binary: await installFerretdb(go, binDir, log) };
+  }
+  passedOver.push('no FerretDB, and no Go toolchain to build it with');
+
   throw new MissingServerError(
-    'No MongoDB-compatible server can be started here: there is no `mongod`, no `ferretdb` and no Go toolchain to build FerretDB with. ' +
-      'Do one of: install MongoDB so that `mongod` is on PATH (https://www.mongodb.com/docs/manual/installation/); ' +
-      'install Go 1.24 or newer (https://go.dev/dl/), and FerretDB is built into .data/bin on the next run; ' +
-      `or set ${options.urlVariable ?? 'MONGO_URL'} to a running server, e.g. mongodb://127.0.0.1:27017.`,
+    `No MongoDB server can be started here (${passedOver.join('; ')}). Do one of: ` +
+      `set ${options.urlVariable ?? 'MONGO_URL'} to a running server, e.g. mongodb://127.0.0.1:27017; ` +
+      'install MongoDB so that `mongod` is on PATH (https://www.mongodb.com/docs/manual/installation/); ' +
+      `let mongod ${MONGOD_VERSION} be downloaded: it needs https://fastdl.mongodb.org, or a mirror in MONGOMS_DOWNLOAD_MIRROR; ` +
+      `or install Go 1.24 or newer (https://go.dev/dl/), and FerretDB is built into ${binDir} on the next run.`,
   );
 }
 
 function mongodArguments(dataDir: string, port: number): string[] {
-  return ['--dbpath', dataDir, '--bind_ip', '127.0.0.1', '--port', String(port)];
+  return ['--dbpath', dataDir, '--bind_ip', '127.0.0.1', '--port', String(port), '--replSet', REPLICA_SET];
 }
 
 function ferretdbArguments(dataDir: string, port: number): string[] {
@@ -97,21 +151,77 @@ function ferretdbArguments(dataDir: string, port: number): string[] {
   ];
 }
 
-async function waitUntilAnswering(url: string, server: ManagedProcess, timeoutMs: number): Promise<void> {
-  const outcome = await pollUntilReady(() => answersPing(url), { timeoutMs, exited: server.exited });
+async function waitUntilAnswering(address: string, server: ManagedProcess, timeoutMs: number): Promise<void> {
+  const outcome = await pollUntilReady(() => answersPing(address), { timeoutMs, exited: server.exited });
   if (outcome === 'ready') return;
   await server.stop();
   const why = outcome === 'exited' ? 'exited before it answered' : `did not answer a ping within ${timeoutMs} ms`;
-  throw new ServerStartError(`${server.name} on ${url} ${why}. Last lines of its log:\n${server.outputTail()}`);
+  throw new ServerStartError(
+    `${server.name} on mongodb://${address}/ ${why}. Last lines of its log:\n${server.outputTail()}`,
+  );
 }
 
-async function answersPing(url: string): Promise<boolean> {
-  const client = new MongoClient(url, { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500 });
+/** Straight to this server: a replica set member that is not initiated yet answers, but is no primary to select. */
+function directClient(address: string): MongoClient {
+  return new MongoClient(`mongodb://${address}/?directConnection=true`, {
+    serverSelectionTimeoutMS: 500,
+    connectTimeoutMS: 500,
+  });
+}
+
+async function answersPing(address: string): Promise<boolean> {
+  const client = directClient(address);
   try {
     await client.db('admin').command({ ping: 1 });
     return true;
   } catch {
     return false;
+  } finally {
+    await client.close();
+  }
+}
+
+interface ReplicaSetConfig {
+  readonly version: number;
+  readonly members: readonly { readonly host: string }[];
+}
+
+/**
+ * Initiates the one-member replica set on first start. On later starts the data already holds a
+ * configuration, which names the address of the run that created it: when the port has changed
+ * since (the preferred one was taken), that member would not find itself, so it is renamed.
+ */
+async function ensureReplicaSet(address: string, server: ManagedProcess, timeoutMs: number): Promise<void> {
+  const client = directClient(address);
+  try {
+    const admin = client.db('admin');
+    try {
+      await admin.command({ replSetInitiate: { _id: REPLICA_SET, members: [{ _id: 0, host: address }] } });
+    } catch (error) {
+      if (!(error instanceof MongoServerError && error.codeName === 'AlreadyInitialized')) throw error;
+      const { config } = (await admin.command({ replSetGetConfig: 1 })) as { config: ReplicaSetConfig };
+      if (config.members.length !== 1 || config.members[0].host !== address) {
+        const members = [{ ...config.members[0], host: address }];
+        await admin.command({ replSetReconfig: { ...config, members, version: config.version + 1 }, force: true });
+      }
+    }
+    const isPrimary = async () => {
+      const hello = (await admin.command({ hello: 1 }).catch(() => ({}))) as { isWritablePrimary?: boolean };
+      return hello.isWritablePrimary === true;
+    };
+    const outcome = await pollUntilReady(isPrimary, { timeoutMs, exited: server.exited });
+    if (outcome === 'ready') return;
+    throw new ServerStartError(
+      `mongod on ${address} did not become the primary of replica set ${REPLICA_SET} within ${timeoutMs} ms (${outcome}). ` +
+        `Last lines of its log:\n${server.outputTail()}`,
+    );
+  } catch (error) {
+    await server.stop();
+    if (error instanceof ServerStartError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ServerStartError(`mongod on ${address} could not start its replica set ${REPLICA_SET}: ${reason}`, {
+      cause: error,
+    });
   } finally {
     await client.close();
   }

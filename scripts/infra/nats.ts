@@ -1,16 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { MissingServerError, ServerStartError } from './errors';
-import { findExecutable } from './executables';
-import { findGo, runGo } from './goToolchain';
+import { describeSearch, infrastructureConfig, searchDirs, type InfrastructureConfig } from './config';
+import { DownloadFailedError, MissingServerError, ServerStartError } from './errors';
+import { findExecutable, isExecutableFile } from './executables';
+import { findGo, goInstall } from './goToolchain';
 import { forgetServerPid, recordServerPid, stopLeftoverServer } from './leftoverServer';
-import { LOCAL_BIN_DIR } from './locations';
 import type { Log } from './log';
 import { startManagedProcess, type ManagedProcess } from './managedProcess';
-import { choosePort, type PortRequest } from './ports';
+import { downloadNatsServer, localNatsServer, NATS_SERVER_VERSION } from './natsDownload';
+import { startOnChosenPorts, type PortRequest } from './ports';
 import { answers200, pollUntilReady } from './readiness';
 
-export const NATS_SERVER_VERSION = 'v2.10.29';
+export { NATS_SERVER_VERSION } from './natsDownload';
 
 export interface NatsServerOptions {
   /** The JetStream store and the log; kept between runs and across stop/start. */
@@ -23,6 +24,8 @@ export interface NatsServerOptions {
   readonly urlVariable?: string;
   readonly detached?: boolean;
   readonly startTimeoutMs?: number;
+  /** Where to look for and put binaries; read from the environment when not given. */
+  readonly config?: InfrastructureConfig;
 }
 
 export interface NatsServer {
@@ -36,32 +39,37 @@ export interface NatsServer {
   isRunning(): boolean;
 }
 
-/** Starts nats-server with JetStream on 127.0.0.1, installing it with Go when it is nowhere to be found. */
+/**
+ * Starts nats-server with JetStream on 127.0.0.1, the first that can be had of: one on this machine;
+ * the release binary, downloaded once into the bin dir; one installed there with Go. Says in one
+ * line which, and why.
+ */
 export async function startNats(options: NatsServerOptions): Promise<NatsServer> {
-  const binary = await findOrInstallNatsServer(options);
+  const binary = await chooseNatsServer(options.config ?? infrastructureConfig(), options);
   fs.mkdirSync(options.dir, { recursive: true });
   await stopLeftoverServer(options.dir, options.log);
   // Chosen once, after the leftover is gone (it may hold the preferred ports), and kept across stop/start.
-  const ports = { client: await choosePort(options.port), monitor: await choosePort(options.monitorPort) };
-
-  let current: ManagedProcess | undefined;
-  const server: NatsServer = {
-    url: `nats://127.0.0.1:${ports.client}`,
-    port: ports.client,
-    monitorPort: ports.monitor,
-    isRunning: () => current?.isRunning() ?? false,
-    async start() {
-      if (server.isRunning()) return;
-      current = await startNatsProcess(binary, ports, options);
-    },
-    async stop() {
-      await current?.stop();
-      current = undefined;
-      forgetServerPid(options.dir);
-    },
-  };
-  await server.start();
-  return server;
+  return startOnChosenPorts([options.port, options.monitorPort], async ([client, monitor]) => {
+    const ports = { client, monitor };
+    let current: ManagedProcess | undefined;
+    const server: NatsServer = {
+      url: `nats://127.0.0.1:${ports.client}`,
+      port: ports.client,
+      monitorPort: ports.monitor,
+      isRunning: () => current?.isRunning() ?? false,
+      async start() {
+        if (server.isRunning()) return;
+        current = await startNatsProcess(binary, ports, options);
+      },
+      async stop() {
+        await current?.stop();
+        current = undefined;
+        forgetServerPid(options.dir);
+      },
+    };
+    await server.start();
+    return server;
+  });
 }
 
 async function startNatsProcess(
@@ -90,28 +98,57 @@ async function startNatsProcess(
   );
 }
 
-async function findOrInstallNatsServer(options: NatsServerOptions): Promise<string> {
-  const localBinary = path.join(LOCAL_BIN_DIR, 'nats-server');
-  const found = findExecutable('nats-server', ['/usr/sbin/nats-server', localBinary]);
-  if (found !== undefined) return found;
-  const go = findGo();
-  if (go !== undefined) {
-    options.log(
-      `nats-server is not installed: installing ${NATS_SERVER_VERSION} with Go into ${LOCAL_BIN_DIR} (first time only)...`,
-    );
-    fs.mkdirSync(LOCAL_BIN_DIR, { recursive: true });
-    await runGo({
-      go,
-      args: ['install', `github.com/nats-io/nats-server/v2@${NATS_SERVER_VERSION}`],
-      cwd: LOCAL_BIN_DIR,
-      extraEnv: { GOBIN: LOCAL_BIN_DIR },
+/** The nats-server binary startNats would run (fetching it if need be), and a line saying which and why. */
+export async function chooseNatsServer(
+  config: InfrastructureConfig,
+  options: Pick<NatsServerOptions, 'log' | 'urlVariable'>,
+): Promise<string> {
+  const { log } = options;
+  const binDir = config.ROOMBOOK_BIN_DIR;
+  /** Why each better way was passed over, for the line that names the choice. */
+  const passedOver: string[] = [];
+  const choose = (binary: string, what: string): string => {
+    log(`NATS: ${what}${passedOver.length > 0 ? ` — ${passedOver.join('; ')}` : ''}`);
+    return binary;
+  };
+
+  const installed = findExecutable('nats-server', searchDirs(config));
+  if (installed !== undefined) return choose(installed, `using the nats-server found at ${installed}`);
+  passedOver.push(`no nats-server ${describeSearch(config)}`);
+
+  const local = localNatsServer(binDir);
+  if (isExecutableFile(local))
+    return choose(local, `using nats-server ${NATS_SERVER_VERSION}, fetched earlier: ${local}`);
+  try {
+    const downloaded = await downloadNatsServer({
+      binDir,
+      mirror: config.NATS_SERVER_DOWNLOAD_MIRROR,
+      idleTimeoutMs: config.ROOMBOOK_DOWNLOAD_TIMEOUT_MS,
+      log,
     });
-    return localBinary;
+    return choose(downloaded, `using nats-server ${NATS_SERVER_VERSION}, downloaded just now: ${downloaded}`);
+  } catch (error) {
+    if (!(error instanceof DownloadFailedError)) throw error;
+    passedOver.push(`the nats-server ${NATS_SERVER_VERSION} download from ${error.url} failed: ${error.reason}`);
   }
+
+  const go = findGo(config);
+  if (go !== undefined) {
+    choose(local, `installing nats-server ${NATS_SERVER_VERSION} with ${go} into ${binDir}, first time only`);
+    return goInstall({
+      go,
+      packageAtVersion: `github.com/nats-io/nats-server/v2@${NATS_SERVER_VERSION}`,
+      builds: 'nats-server',
+      destination: local,
+    });
+  }
+  passedOver.push('no Go toolchain to install it with');
+
   throw new MissingServerError(
-    'No NATS server can be started here: there is no `nats-server` and no Go toolchain to install it with. ' +
-      'Do one of: install nats-server so that it is on PATH (https://docs.nats.io/running-a-nats-service/introduction/installation); ' +
-      'install Go (https://go.dev/dl/), and nats-server is installed into .data/bin on the next run; ' +
-      `or set ${options.urlVariable ?? 'NATS_URL'} to a running server with JetStream, e.g. nats://127.0.0.1:4222.`,
+    `No NATS server can be started here (${passedOver.join('; ')}). Do one of: ` +
+      `set ${options.urlVariable ?? 'NATS_URL'} to a running server with JetStream, e.g. nats://127.0.0.1:4222; ` +
+      'install nats-server so that it is on PATH (https://docs.nats.io/running-a-nats-service/introduction/installation); ' +
+      `let nats-server ${NATS_SERVER_VERSION} be downloaded: it needs https://github.com, or a mirror in NATS_SERVER_DOWNLOAD_MIRROR; ` +
+      `or install Go (https://go.dev/dl/), and nats-server is installed with it into ${binDir} on the next run.`,
   );
 }

@@ -41,3 +41,27 @@ function listenOnAnyPort(): Promise<net.Server> {
     server.listen(0, '127.0.0.1', () => resolve(server));
   });
 }
+
+/**
+ * Runs `start` on ports chosen for `requests`. A port found free can still be taken by another
+ * process before our server binds it (two `npm start`s at once, tests in parallel): when `start`
+ * fails and a port that was only preferred is no longer free, it tries once more on ports the OS
+ * picks. Fixed ports are never changed.
+ */
+export async function startOnChosenPorts<Started>(
+  requests: readonly PortRequest[],
+  start: (ports: number[]) => Promise<Started>,
+): Promise<Started> {
+  const ports: number[] = [];
+  for (const request of requests) ports.push(await choosePort(request));
+  try {
+    return await start(ports);
+  } catch (error) {
+    const takenMeanwhile = await Promise.all(
+      ports.map(async (port, index) => typeof requests[index] !== 'number' && !(await isPortFree(port))),
+    );
+    if (!takenMeanwhile.includes(true)) throw error;
+    const picked = await findFreePorts(requests.length);
+    return start(requests.map((request, index) => (typeof request === 'number' ? request : picked[index])));
+  }
+}

@@ -30,11 +30,58 @@ export const subgraphEnv = z.object({
 });
 export type SubgraphConfig = z.infer<typeof subgraphEnv>;
 
-/** Parses the environment once at start; nothing else in a service reads process.env. */
+/**
+ * A service's main reads its environment with this, once at start; nothing else in a service reads
+ * process.env. A bad environment is a mistake of whoever starts the service, not a bug: it prints one
+ * line per bad variable, saying what to set, and exits with EXIT_CODE_BAD_CONFIG, without a stack trace.
+ */
 export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  try {
+    return parseConfig(schema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) exitWithConfigError(error);
+    throw error;
+  }
+}
+
+/** As loadConfig, but throws ConfigError instead of exiting: for tests and for callers that gather problems. */
+export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const parsed = schema.safeParse(env);
   if (parsed.success) return parsed.data;
-  throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  throw new ConfigError(describeIssues(parsed.error.issues, env));
+}
+
+/** sysexits.h EX_CONFIG, so a script that starts a service can tell a configuration mistake from a crash. */
+export const EXIT_CODE_BAD_CONFIG = 78;
+
+/** Prints the problems, one line each, to stderr and exits. */
+export function exitWithConfigError(error: ConfigError): never {
+  for (const problem of error.problems) console.error(`Invalid configuration: ${problem}`);
+  process.exit(EXIT_CODE_BAD_CONFIG);
+}
+
+/**
+ * One problem per variable, even when it breaks several rules, in words a person setting variables
+ * uses ("is not set", not zod's "expected string, received undefined"). Values are never repeated:
+ * some are secrets.
+ */
+function describeIssues(issues: readonly z.core.$ZodIssue[], env: NodeJS.ProcessEnv): string[] {
+  const byVariable = new Map<string, string[]>();
+  for (const issue of issues) {
+    const variable = issue.path.join('.') || '(environment)';
+    const messages = byVariable.get(variable) ?? [];
+    const message = describeIssue(issue, env[variable]);
+    if (!messages.includes(message)) messages.push(message);
+    byVariable.set(variable, messages);
+  }
+  return [...byVariable].map(([variable, messages]) => `${variable}: ${messages.join('; ')}`);
+}
+
+function describeIssue(issue: z.core.$ZodIssue, value: string | undefined): string {
+  if (value === undefined && issue.code === 'invalid_type') return 'is not set';
+  if (value === '') return 'is set but empty';
+  if (issue.code === 'invalid_type') return `must be a ${issue.expected}`;
+  return issue.message;
 }
 
 /** Secrets with a documented local default must be set for real in production. */

@@ -1,3 +1,4 @@
+import { ConfigError, exitWithConfigError } from './config';
 import { createLogger, type Logger } from './logger';
 import type { RunningService } from './subgraph';
 
@@ -27,11 +28,15 @@ export function stopOnSignal(stop: () => Promise<void>, log: Logger): void {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-/** A service's main: start it, then run until SIGTERM/SIGINT; a failed start exits 1 with the reason. */
+/**
+ * A service's main: start it, then run until SIGTERM/SIGINT. A failed start exits 1 with the reason;
+ * a configuration refused at start (e.g. a public secret in production) exits as loadConfig does.
+ */
 export function runUntilStopped(name: string, logLevel: string, start: () => Promise<RunningService>): void {
   start().then(
     (service) => stopOnSignal(() => service.stop(), createLogger(name, logLevel)),
     (error: unknown) => {
+      if (error instanceof ConfigError) exitWithConfigError(error);
       console.error(`${name} failed to start:`, error);
       process.exit(1);
     },

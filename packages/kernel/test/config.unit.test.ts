@@ -1,10 +1,10 @@
-import { ConfigError, DEV_SUBGRAPH_SECRET, assertProductionSecrets, loadConfig, subgraphEnv } from '../src';
+import { ConfigError, DEV_SUBGRAPH_SECRET, assertProductionSecrets, parseConfig, subgraphEnv } from '../src';
 
 describe('service configuration', () => {
   it('names every missing or malformed variable at once', () => {
-    const attempt = () => loadConfig(subgraphEnv, { PORT: 'eighty', MONGO_URL: 'http://db' });
+    const attempt = () => parseConfig(subgraphEnv, { PORT: 'eighty', MONGO_URL: 'http://db' });
     expect(attempt).toThrow(ConfigError);
-    expect(attempt).toThrow(/PORT: .*\n.*MONGO_URL: must be a mongodb:\/\/ URL\n.*NATS_URL: /);
+    expect(attempt).toThrow(/PORT: .*\n.*MONGO_URL: must be a mongodb:\/\/ URL\n.*NATS_URL: is not set/);
   });
 
   it('refuses the public default secret in production only', () => {

@@ -1,0 +1,86 @@
+import path from 'node:path';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import express, { type Router } from 'express';
+
+/**
+ * The offline explorer: GraphiQL at GET /graphiql, for the same /graphql endpoint as Apollo Sandbox.
+ * Sandbox loads its code from Apollo's CDN, so without internet GET /graphql shows only "Apollo
+ * Sandbox cannot be loaded". Every file of this page comes from the router's own dependencies.
+ *
+ * GraphiQL 4.1 is the last release with a prebuilt browser bundle (5 is ESM with Monaco, which
+ * would need a bundler); it runs on React 18, the last React with browser bundles.
+ */
+export const EXPLORER_PATH = '/graphiql';
+
+const fileOf = (dependency: string, file: string) =>
+  path.join(path.dirname(require.resolve(`${dependency}/package.json`)), file);
+
+/** Served under /graphiql/assets/<name>; nothing else is. */
+const ASSETS: Readonly<Record<string, string>> = {
+  'react.js': fileOf('react', 'umd/react.production.min.js'),
+  'react-dom.js': fileOf('react-dom', 'umd/react-dom.production.min.js'),
+  'graphql-ws.js': fileOf('graphql-ws', 'umd/graphql-ws.min.js'),
+  'graphiql.js': fileOf('graphiql', 'graphiql.min.js'),
+  'graphiql.css': fileOf('graphiql', 'graphiql.min.css'),
+  'graphiql-page.js': path.join(__dirname, 'explorer', 'graphiql-page.js'),
+  'sandbox-fallback.js': path.join(__dirname, 'explorer', 'sandbox-fallback.js'),
+};
+
+/**
+ * The page may load only from this router, so a CDN reference that slips in fails here as it would
+ * offline. GraphiQL's editors set inline styles; subscriptions connect to ws(s):// on this host.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self' ws: wss:",
+].join('; ');
+
+/** GET /graphiql and its assets. Mounted outside production only, like Sandbox and introspection. */
+export function explorerRoutes(): Router {
+  const routes = express.Router();
+  routes.get(EXPLORER_PATH, (_req, res) => {
+    res.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    res.sendFile(path.join(__dirname, 'explorer', 'graphiql.html'));
+  });
+  routes.get(`${EXPLORER_PATH}/assets/:name`, (req, res, next) => {
+    const file = ASSETS[req.params.name];
+    if (file === undefined) {
+      next();
+      return;
+    }
+    res.sendFile(file, { maxAge: '1h' });
+  });
+  return routes;
+}
+
+/**
+ * Apollo's Sandbox landing page, plus a script from this router (its CSP allows 'self') that links
+ * to /graphiql and goes there when Sandbox's code could not be loaded from the CDN.
+ */
+export function sandboxWithOfflineExplorer<Context extends BaseContext>(): ApolloServerPlugin<Context> {
+  const sandbox = ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false });
+  return {
+    async serverWillStart(service) {
+      const listener = await sandbox.serverWillStart?.(service);
+      if (listener?.renderLandingPage === undefined) return;
+      return {
+        async renderLandingPage() {
+          const { html } = await listener.renderLandingPage!();
+          return {
+            html: async () => withOfflineExplorer(typeof html === 'string' ? html : await html()),
+          };
+        },
+      };
+    },
+  };
+}
+
+const FALLBACK_SCRIPT = `<script src="${EXPLORER_PATH}/assets/sandbox-fallback.js" defer></script>`;
+
+function withOfflineExplorer(page: string): string {
+  return page.includes('</body>') ? page.replace('</body>', `${FALLBACK_SCRIPT}\n</body>`) : page + FALLBACK_SCRIPT;
+}

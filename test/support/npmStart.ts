@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import readline from 'node:readline';
+import { REPO_ROOT } from '../../scripts/infra/locations';
+import { isPortFree } from '../../scripts/infra/ports';
+import { SUBGRAPHS } from '../../subgraphs/catalog';
+
+/** A line `npm start` printed, and when it arrived, to hold it to a deadline. */
+export interface PrintedLine {
+  readonly text: string;
+  readonly at: number;
+}
+
+/** `npm start` as a person runs it, in its own process group as a terminal would put it. */
+export interface NpmStart {
+  readonly process: ChildProcess;
+  /** What it printed so far, stdout and stderr together. */
+  output(): string;
+  /** The first line matching `pattern`, now or when it is printed; rejects when npm start exits first. */
+  line(pattern: RegExp): Promise<PrintedLine>;
+  /** Ctrl-C in the terminal: SIGINT to the whole process group (a `go` build it runs gets it too). */
+  interrupt(): void;
+  /** SIGTERM to npm start alone, as a process manager stops it. */
+  terminate(): void;
+  /** Its exit code once it has exited. */
+  readonly exited: Promise<number | null>;
+}
+
+/**
+ * Runs scripts/start.ts with exactly `env` added to this process's environment (`undefined` removes a
+ * variable). The same as `npm start`, minus npm itself, so that signals reach it directly.
+ */
+export function runNpmStart(env: Record<string, string | undefined>): NpmStart {
+  const environment: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete environment[name];
+    else environment[name] = value;
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: REPO_ROOT,
+    env: environment,
+    detached: true,
+  });
+
+  const lines: PrintedLine[] = [];
+  const waiting = new Set<() => void>();
+  for (const stream of [child.stdout, child.stderr]) {
+    readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (text) => {
+      lines.push({ text, at: Date.now() });
+      for (const wake of waiting) wake();
+    });
+  }
+  let hasExited = false;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => {
+      hasExited = true;
+      for (const wake of waiting) wake();
+      resolve(code);
+    }),
+  );
+  const output = () => lines.map((line) => line.text).join('\n');
+
+  return {
+    process: child,
+    output,
+    exited,
+    line(pattern) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = lines.find((line) => pattern.test(line.text));
+          if (found === undefined && !hasExited) return;
+          waiting.delete(check);
+          if (found !== undefined) resolve(found);
+          else reject(new Error(`npm start exited without printing ${String(pattern)}. It printed:\n${output()}`));
+        };
+        waiting.add(check);
+        check();
+      });
+    },
+    interrupt: () => process.kill(-child.pid!, 'SIGINT'),
+    terminate: () => child.kill('SIGTERM'),
+  };
+}
+
+/**
+ * A router port and a subgraph port offset at which every port npm start would take is free,
+ * so that a test's npm start never meets a running one. Below Linux's ephemeral range (32768 and
+ * up), where the servers of other tests, listening on port 0, land while this one starts.
+ */
+export async function freePortLayout(): Promise<{ PORT: string; SUBGRAPH_PORT_OFFSET: string }> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    const ports = [base, ...SUBGRAPHS.map(({ port }) => port - 4000 + base)];
+    if ((await Promise.all(ports.map(isPortFree))).every(Boolean)) {
+      return { PORT: String(base), SUBGRAPH_PORT_OFFSET: String(base - 4000) };
+    }
+  }
+  throw new Error('no free port layout found');
+}
