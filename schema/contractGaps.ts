@@ -12,6 +12,8 @@ import {
 } from 'graphql';
 import { SUPERGRAPH_PATH } from './composition';
 
+type Field = GraphQLField<unknown, unknown> | GraphQLInputField;
+
 const BUILT_IN_SCALARS = new Set(['String', 'Int', 'Float', 'Boolean', 'ID']);
 
 /** The API schema the router serves: the checked-in supergraph without its federation machinery. */
@@ -19,7 +21,13 @@ export function routerApiSchema(supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'u
   return Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
 }
 
-function signature(field: GraphQLField<unknown, unknown> | GraphQLInputField): string {
+function fieldsOf(type: GraphQLNamedType): Record<string, Field> {
+  if (isObjectType(type)) return type.getFields();
+  if (isInputObjectType(type)) return type.getFields();
+  return {};
+}
+
+function signature(field: Field): string {
   const args =
     'args' in field
       ? field.args.map((arg) => `${arg.name}: ${String(arg.type)} = ${JSON.stringify(arg.defaultValue)}`)
@@ -48,8 +56,10 @@ export function contractGaps(contractSdl: string, api: GraphQLSchema): string[] 
       for (const { name } of type.getValues()) if (!values.has(name)) gaps.push(`${type.name}.${name} is missing`);
     }
     if (!(isObjectType(type) || isInputObjectType(type))) continue;
-    const ourFields = (ours as typeof type).getFields();
-    for (const field of Object.values(type.getFields())) {
+    const ourFields: Record<string, Field | undefined> =
+      isObjectType(ours) || isInputObjectType(ours) ? ours.getFields() : {};
+    const fields: Field[] = Object.values(type.getFields());
+    for (const field of fields) {
       const ourField = ourFields[field.name];
       if (!ourField) gaps.push(`${type.name}.${field.name} is missing`);
       else if (signature(ourField) !== signature(field)) {

@@ -1,5 +1,5 @@
 /**
- * The contract's error codes (../shared/contract/api.graphql) and the typed failures that carry them.
+ * The client contract's error codes (listed at the top of its api.graphql) and the typed failures that carry them.
  * Domain code throws these; graphql/errorMapping.ts turns them into GraphQL errors in one place.
  */
 export const ERROR_CODES = [
