@@ -55,11 +55,8 @@ export function contractGaps(contractSdl: string, api: GraphQLSchema): string[] 
       const values = new Set(ours.getValues().map((value) => value.name));
       for (const { name } of type.getValues()) if (!values.has(name)) gaps.push(`${type.name}.${name} is missing`);
     }
-    if (!(isObjectType(type) || isInputObjectType(type))) continue;
-    const ourFields: Record<string, Field | undefined> =
-      isObjectType(ours) || isInputObjectType(ours) ? ours.getFields() : {};
-    const fields: Field[] = Object.values(type.getFields());
-    for (const field of fields) {
+    const ourFields: Record<string, Field | undefined> = fieldsOf(ours);
+    for (const field of Object.values(fieldsOf(type))) {
       const ourField = ourFields[field.name];
       if (!ourField) gaps.push(`${type.name}.${field.name} is missing`);
       else if (signature(ourField) !== signature(field)) {
