@@ -10,6 +10,7 @@ export * from './subgraph';
 export * from './aggregates/aggregateLock';
 export * from './aggregates/decision';
 export * from './aggregates/commandHandler';
+export * from './aggregates/replica';
 export * from './events/nats';
 export * from './events/outbox';
 export * from './events/consumer';

@@ -1,28 +1,10 @@
 import { RESERVATION_LOOKUP } from '@roombook/contracts';
-import {
-  ServiceUnavailable,
-  isDuplicateKeyError,
-  type AggregateLock,
-  type Logger,
-  type ServiceClient,
-} from '@roombook/kernel';
-import { Schema, type Connection, type Model } from 'mongoose';
+import { Replica, ServiceUnavailable, type AggregateLock, type Logger, type ServiceClient } from '@roombook/kernel';
+import type { Connection } from 'mongoose';
 import { mayStillConfirm, type ReviewableStay } from './domain/review';
 
-interface StayDocument extends Omit<ReviewableStay, 'reservationId'> {
-  _id: string;
-}
-
-const staySchema = new Schema<StayDocument>(
-  {
-    _id: { type: String, required: true },
-    guestId: { type: String, required: true },
-    roomId: { type: String, required: true },
-    status: { type: String, required: true },
-    version: { type: Number, required: true },
-  },
-  { collection: 'stays', versionKey: false },
-);
+/** A stay as the replica stores it: keyed by the reservation id. */
+type StayFacts = Omit<ReviewableStay, 'reservationId'> & { readonly id: string };
 
 /**
  * Who stayed where: a replica of reservations fed by their events. When it does not know a
@@ -30,7 +12,7 @@ const staySchema = new Schema<StayDocument>(
  * reservation service is asked once, with a deadline, and the answer kept.
  */
 export class StayDirectory {
-  private readonly stays: Model<StayDocument>;
+  private readonly stays: Replica<StayFacts>;
 
   constructor(
     database: Connection,
@@ -39,10 +21,10 @@ export class StayDirectory {
       readonly reservationUrl: string;
       readonly timeoutMs: number;
     },
-    private readonly lock: AggregateLock,
+    lock: AggregateLock,
     private readonly log: Logger,
   ) {
-    this.stays = database.model<StayDocument>('Stay', staySchema);
+    this.stays = new Replica<StayFacts>(database, 'stays', 'version', lock);
   }
 
   async find(reservationId: string): Promise<ReviewableStay | null> {
@@ -70,27 +52,14 @@ export class StayDirectory {
   }
 
   /** Applies facts unless the replica holds newer ones (an event may arrive after a direct lookup, or twice). */
-  async apply(stay: ReviewableStay): Promise<void> {
-    const { reservationId, ...fields } = stay;
-    // The event consumer and a lookup may apply facts of one reservation at once (see AggregateLock).
-    await this.lock.run(`stay:${reservationId}`, async () => {
-      try {
-        await this.stays.updateOne(
-          { _id: reservationId, version: { $lt: stay.version } },
-          { $set: fields },
-          { upsert: true },
-        );
-      } catch (error) {
-        // The upsert met a replica with this version or a newer one: nothing to do.
-        if (!isDuplicateKeyError(error)) throw error;
-      }
-    });
+  apply({ reservationId, ...facts }: ReviewableStay): Promise<void> {
+    return this.stays.apply({ id: reservationId, ...facts });
   }
 
   private async replicaOf(reservationId: string): Promise<ReviewableStay | null> {
-    const document = await this.stays.findById(reservationId).lean<StayDocument>();
-    if (!document) return null;
-    const { _id, ...facts } = document;
-    return { reservationId: _id, ...facts };
+    const stay = await this.stays.find(reservationId);
+    if (!stay) return null;
+    const { id, ...facts } = stay;
+    return { reservationId: id, ...facts };
   }
 }
