@@ -1,7 +1,7 @@
 import { DASHBOARD_SIGNALS } from '@roombook/contracts';
 import { AggregateLock, CommandHandler, type Broker } from '@roombook/kernel';
 import type { Connection } from 'mongoose';
-import { applyFacts, type DashboardFact, type DashboardRow } from '../domain/roomDashboard';
+import { applyFacts, viewOf, type DashboardFact, type DashboardRow } from '../domain/roomDashboard';
 import type { ProjectionVersionRegistry } from '../projectionVersions';
 import { RowStore } from '../rowStore';
 import { factOf, type SourceEvent } from './facts';
@@ -70,12 +70,14 @@ export class DashboardProjection {
 
   private async apply(version: number, roomId: string, batch: Batch, announce: boolean): Promise<void> {
     const { rows, commands } = this.storeOf(version);
-    await commands.handle(roomId, (row) => {
+    const { state, changed } = await commands.handle(roomId, (row) => {
       const next = applyFacts(row, batch.facts);
       return next && { state: next, events: [] };
     });
-    // A change was copied by the save; a repeat may be what a crash interrupted before its copy.
-    const { revision, view } = await rows.materialize(roomId);
+    // A change was copied by its save; a repeat may be what a crash interrupted before the copy.
+    const { revision, view } = changed
+      ? { revision: state.version, view: viewOf(state) }
+      : await rows.materialize(roomId);
     if (!announce || !view) return;
     const cause = batch.events[batch.events.length - 1];
     // Published before the events are acked; a repeat of a revision is dropped by the stream (same msgID).
