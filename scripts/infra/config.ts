@@ -31,6 +31,16 @@ export const infrastructureEnv = z.object({
   /** A download that receives nothing for this long (no answer, or stalled) is given up. */
   ROOMBOOK_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   NATS_SERVER_DOWNLOAD_MIRROR: z.url().default(NATS_SERVER_RELEASES),
+  /**
+   * When set, a FerretDB started here keeps its data in this PostgreSQL database instead of SQLite
+   * files under the data dir. FerretDB v1 looks documents up by index only on PostgreSQL (on SQLite
+   * every query scans its collection), so the suite runs several times faster; .ci/run sets it
+   * where the machine runs PostgreSQL.
+   */
+  FERRETDB_POSTGRESQL_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   /** Read by mongodb-memory-server itself (default https://fastdl.mongodb.org); here only so that a typo is named. */
   MONGOMS_DOWNLOAD_MIRROR: z.url().optional(),
 });

@@ -54,7 +54,10 @@ export async function startMongo(options: MongoServerOptions): Promise<MongoServ
     const server = await startManagedProcess({
       name: engine,
       command: binary,
-      args: engine === 'mongod' ? mongodArguments(dataDir, port) : ferretdbArguments(dataDir, port),
+      args:
+        engine === 'mongod'
+          ? mongodArguments(dataDir, port)
+          : ferretdbArguments(dataDir, port, config.FERRETDB_POSTGRESQL_URL),
       output: { logFile: path.join(dataDir, 'server.log') },
       detached: options.detached,
     });
@@ -112,7 +115,10 @@ async function chooseEngine(config: InfrastructureConfig, options: MongoServerOp
   }
 
   const ferretdb = findExecutable('ferretdb', [...searchDirs(config), binDir]);
-  if (ferretdb !== undefined) return choose('ferretdb', ferretdb, `using FerretDB at ${ferretdb}`);
+  const storage = config.FERRETDB_POSTGRESQL_URL
+    ? ', its data in PostgreSQL (FERRETDB_POSTGRESQL_URL)'
+    : ', its data in SQLite files';
+  if (ferretdb !== undefined) return choose('ferretdb', ferretdb, `using FerretDB at ${ferretdb}${storage}`);
   const go = findGo(config);
   if (go !== undefined) {
     choose(
@@ -137,10 +143,12 @@ function mongodArguments(dataDir: string, port: number): string[] {
   return ['--dbpath', dataDir, '--bind_ip', '127.0.0.1', '--port', String(port), '--replSet', REPLICA_SET];
 }
 
-function ferretdbArguments(dataDir: string, port: number): string[] {
+function ferretdbArguments(dataDir: string, port: number, postgresqlUrl: string | undefined): string[] {
+  const storage = postgresqlUrl
+    ? ['--handler=postgresql', `--postgresql-url=${postgresqlUrl}`]
+    : ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`];
   return [
-    '--handler=sqlite',
-    `--sqlite-url=file:${dataDir}/`,
+    ...storage,
     `--listen-addr=127.0.0.1:${port}`,
     // It writes state.json to the working directory otherwise.
     `--state-dir=${dataDir}`,
