@@ -81,7 +81,9 @@ export class EventConsumer<Event extends EventEnvelope = EventEnvelope> {
     await this.provision();
     const stream = STREAMS[this.spec.events.stream].name;
     const consumer = await this.broker.jetstream.consumers.get(stream, this.spec.durable);
-    this.messages = await consumer.consume({ max_messages: Math.max(32, 2 * this.concurrency) });
+    // Pull little more than is handled at once: a message that waits here past ack_wait (when handling
+    // falls behind) is redelivered, and handling it twice costs the time that was short.
+    this.messages = await consumer.consume({ max_messages: 2 * this.concurrency });
     const messages = this.messages;
     this.loop = (async () => {
       for await (const message of messages) await this.dispatch(message);
