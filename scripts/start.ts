@@ -66,7 +66,8 @@ async function main(): Promise<void> {
     name: 'router',
     port: config.PORT,
     entry: 'router/src/main.ts',
-    env: subgraphUrls(config),
+    // NATS carries the events of live subscriptions.
+    env: { NATS_URL: natsUrl, ...subgraphUrls(config) },
   });
   await announceWhenReady(started.router);
 

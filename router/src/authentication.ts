@@ -19,7 +19,14 @@ export class UserAuthenticator {
   }
 
   async identify(authorization: string | undefined): Promise<Identity> {
-    if (authorization === undefined || authorization.trim() === '') return ANONYMOUS;
+    return (await this.authenticate(authorization)).identity;
+  }
+
+  /** The identity, and when its token expires (ms since the epoch; null: no token, or no `exp`). */
+  async authenticate(
+    authorization: string | undefined,
+  ): Promise<{ readonly identity: Identity; readonly expiresAt: number | null }> {
+    if (authorization === undefined || authorization.trim() === '') return { identity: ANONYMOUS, expiresAt: null };
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     if (!match) throw new Unauthenticated('Authorization must be "Bearer <token>"');
     let payload: JWTPayload;
@@ -36,9 +43,12 @@ export class UserAuthenticator {
       throw new Unauthenticated('The token has no subject (sub)');
     const roles = Array.isArray(payload.roles) ? payload.roles : [];
     return {
-      kind: 'user',
-      userId: payload.sub,
-      roles: roles.filter((role): role is UserRole => USER_ROLES.includes(role as UserRole)),
+      identity: {
+        kind: 'user',
+        userId: payload.sub,
+        roles: roles.filter((role): role is UserRole => USER_ROLES.includes(role as UserRole)),
+      },
+      expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null,
     };
   }
 }

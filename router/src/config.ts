@@ -15,9 +15,16 @@ export const configSchema = z.object({
   /** When set, RS256 tokens are verified against this JWKS instead of JWT_SECRET. */
   JWT_JWKS_URL: z.url().optional(),
   SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_SUBGRAPH_SECRET),
+  /** Where live subscriptions get their events; without it, subscriptions are refused. */
   NATS_URL: z.string().min(1).optional(),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(100_000),
+  /** graphql-ws: subscriptions one connection may hold at once. */
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(20),
+  /** graphql-ws: payloads waiting for a client that does not read, before it is dropped. */
+  MAX_QUEUED_EVENTS_PER_SUBSCRIPTION: z.coerce.number().int().min(1).default(100),
+  /** graphql-ws: how often a WebSocket ping checks that a client is still there. */
+  SUBSCRIPTION_KEEPALIVE_MS: z.coerce.number().int().min(100).default(12_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   ...subgraphUrls,

@@ -9,6 +9,7 @@ import {
   DomainError,
   InternalTokens,
   assertProductionSecrets,
+  connectBroker,
   createErrorFormatter,
   createLogger,
   createMetrics,
@@ -18,12 +19,13 @@ import {
   type RunningService,
 } from '@roombook/kernel';
 import express, { type ErrorRequestHandler } from 'express';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { join } from 'node:path';
 import { UserAuthenticator } from './authentication';
 import { DEV_JWT_SECRET, type RouterConfig } from './config';
 import { explorerRoutes, sandboxWithOfflineExplorer } from './explorer';
 import { createGateway, type RouterContext } from './gateway';
+import { LiveSubscriptions } from './subscriptions/liveServer';
 
 export const DEFAULT_SUPERGRAPH_PATH = join(__dirname, '..', '..', 'schema', 'supergraph.graphql');
 
@@ -43,8 +45,11 @@ export async function startRouter(
 
   const httpServer = createServer();
   let supergraphLoaded = false;
+  const gateway = createGateway(config, supergraphPath);
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate((loaded) => (apiSchema = loaded.apiSchema));
   const apollo = new ApolloServer<RouterContext>({
-    gateway: createGateway(config, supergraphPath),
+    gateway,
     csrfPrevention: true,
     introspection: !production,
     // Reported as a validation error (400), not thrown (which Apollo would answer with a 500).
@@ -66,7 +71,30 @@ export async function startRouter(
   await apollo.start();
   supergraphLoaded = true;
 
-  const app = createServiceApp(metrics, () => supergraphLoaded);
+  // Live subscriptions follow NATS; without NATS_URL the router serves queries and mutations only.
+  const broker = config.NATS_URL ? await connectBroker(config.NATS_URL, 'router', log) : undefined;
+  const live =
+    broker &&
+    new LiveSubscriptions({
+      httpServer,
+      apollo,
+      schema: () => apiSchema!,
+      authenticator,
+      tokens,
+      broker,
+      log,
+      registry: metrics.registry,
+      production,
+      limits: {
+        maxSubscriptionsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+        maxQueuedPerSubscription: config.MAX_QUEUED_EVENTS_PER_SUBSCRIPTION,
+        keepAliveMs: config.SUBSCRIPTION_KEEPALIVE_MS,
+        maxDepth: config.MAX_QUERY_DEPTH,
+      },
+    });
+  await live?.start();
+
+  const app = createServiceApp(metrics, () => supergraphLoaded && (broker?.isConnected() ?? true));
   if (!production) app.use(explorerRoutes());
   app.use(
     '/graphql',
@@ -87,8 +115,10 @@ export async function startRouter(
     url: `http://127.0.0.1:${listening.port}/graphql`,
     async stop() {
       supergraphLoaded = false;
+      await live?.stop();
       await apollo.stop();
       await listening.close();
+      await broker?.close();
     },
   };
 }

@@ -55,6 +55,8 @@ export interface TestSystem {
    * as `npm start` runs it), on this system's databases and NATS. Not behind the router.
    */
   spawnReplica(name: SubgraphName): Promise<SpawnedReplica>;
+  /** A second router, as an OS process of its own, in front of the same subgraphs and NATS. */
+  spawnRouter(environment?: Environment): Promise<SpawnedReplica>;
   graphql<Data = Record<string, any>>(
     query: string,
     variables?: Record<string, unknown>,
@@ -152,6 +154,30 @@ export async function startSystem(
       return {
         url: `http://127.0.0.1:${port}/graphql`,
         stop: async () => void (await replica.child.stop()),
+      };
+    },
+    async spawnRouter(environment = {}) {
+      const port = await findFreePort();
+      const router = await launchService({
+        name: 'router-replica',
+        entry: 'router/src/main.ts',
+        port,
+        env: {
+          PORT: String(port),
+          LOG_LEVEL: logLevel,
+          NODE_ENV: 'test',
+          NATS_URL: nats.url,
+          ...peerUrls(),
+          ...environment,
+        },
+        print: (line) => {
+          if (logLevel !== 'silent') process.stderr.write(`[router replica] ${line}\n`);
+        },
+      });
+      await router.untilReady(60_000);
+      return {
+        url: `http://127.0.0.1:${port}/graphql`,
+        stop: async () => void (await router.child.stop()),
       };
     },
     graphql: (query, variables = {}, token) => postGraphQL(router.url, query, variables, bearer(token)),
