@@ -25,6 +25,7 @@ import { UserAuthenticator } from './authentication';
 import { DEV_JWT_SECRET, type RouterConfig } from './config';
 import { explorerRoutes, sandboxWithOfflineExplorer } from './explorer';
 import { createGateway, type RouterContext } from './gateway';
+import { livePageRoutes } from './livePage';
 import { LiveSubscriptions } from './subscriptions/liveServer';
 
 export const DEFAULT_SUPERGRAPH_PATH = join(__dirname, '..', '..', 'schema', 'supergraph.graphql');
@@ -96,6 +97,7 @@ export async function startRouter(
 
   const app = createServiceApp(metrics, () => supergraphLoaded && (broker?.isConnected() ?? true));
   if (!production) app.use(explorerRoutes());
+  app.use(livePageRoutes());
   app.use(
     '/graphql',
     express.json({ limit: config.MAX_BODY_BYTES }),

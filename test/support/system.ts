@@ -157,7 +157,8 @@ export async function startSystem(
       };
     },
     async spawnRouter(environment = {}) {
-      const port = await findFreePort();
+      // A given PORT lets a test stop this router and start another where clients expect it.
+      const port = environment.PORT ? Number(environment.PORT) : await findFreePort();
       const router = await launchService({
         name: 'router-replica',
         entry: 'router/src/main.ts',
