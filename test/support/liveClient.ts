@@ -21,7 +21,12 @@ export interface LiveConnection {
   /** Pings received from the server (graphql-ws keep-alive). */
   readonly pings: () => number;
   readonly socket: () => WebSocket | undefined;
-  subscribe<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>): LiveTap<Data>;
+  /** `onResult` sees each result as it arrives (to time it). */
+  subscribe<Data = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    onResult?: (result: LiveResult<Data>) => void,
+  ): LiveTap<Data>;
   dispose(): Promise<void>;
 }
 
@@ -55,14 +60,21 @@ export function connectLive(routerUrl: string, token?: string): LiveConnection {
     closed,
     pings: () => pings,
     socket: () => socket,
-    subscribe<Data>(query: string, variables: Record<string, unknown> = {}): LiveTap<Data> {
+    subscribe<Data>(
+      query: string,
+      variables: Record<string, unknown> = {},
+      onResult?: (result: LiveResult<Data>) => void,
+    ): LiveTap<Data> {
       const results: LiveResult<Data>[] = [];
       let stop: () => void = () => undefined;
       const ended = new Promise<{ completed: boolean; error?: unknown }>((resolve) => {
         stop = client.subscribe<Data>(
           { query, variables },
           {
-            next: (result) => void results.push(result),
+            next: (result) => {
+              results.push(result);
+              onResult?.(result);
+            },
             error: (error) => resolve({ completed: false, error }),
             complete: () => resolve({ completed: true }),
           },
