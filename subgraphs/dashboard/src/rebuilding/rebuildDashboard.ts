@@ -25,6 +25,26 @@ export interface RebuildSummary {
  * replay begins twice that long after the announcement). Since applying is idempotent and
  * order-free, the new version ends with every event exactly once, whichever applied it first.
  */
+/** How often a replayed event is tried before the rebuild gives up, and the first pause between tries. */
+const REPLAY_ATTEMPTS = 5;
+const REPLAY_RETRY_MS = 200;
+
+/**
+ * A replayed event competes with live consumers for the same rows (a conflict after many lost
+ * races, or a slow server): try it again, as a consumer's redelivery would, before failing.
+ */
+async function withRetries(apply: () => Promise<void>, eventId: string, log: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await apply();
+    } catch (error) {
+      if (attempt >= REPLAY_ATTEMPTS) throw error;
+      log.warn({ err: error, eventId, attempt }, 'replayed event not applied; trying again');
+      await sleep(REPLAY_RETRY_MS * 2 ** (attempt - 1));
+    }
+  }
+}
+
 export async function rebuildDashboard(
   projection: DashboardProjection,
   versions: ProjectionVersionRegistry,
@@ -55,7 +75,7 @@ export async function rebuildDashboard(
     const summary = await replayStream(
       broker,
       family,
-      (event) => projection.projectInto(target, event, { announce: false }),
+      (event) => withRetries(() => projection.projectInto(target, event, { announce: false }), event.id, log),
       log,
       // Aggregates side by side (one aggregate's events in order): the facts a room's row
       // receives at once are applied in one revision.
