@@ -54,6 +54,9 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
 }
 
 export function createGateway(config: RouterConfig, supergraphPath: string): ApolloGateway {
+  // @apollo/gateway sends usage metrics to Apollo's servers unless this is set when it is built
+  // (its index.js reads it); this system reports to nobody it was not configured to.
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   return new ApolloGateway({
     supergraphSdl: readFileSync(supergraphPath, 'utf8'),
     buildService: ({ name }) => new IdentityForwardingDataSource(name, subgraphUrl(config, name)),

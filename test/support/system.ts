@@ -76,6 +76,13 @@ export async function startSystem(
     subgraphs?: Partial<Record<SubgraphName, Environment>>;
     /** What only the dashboard takes (a fault to inject between a projection's write and its ack). */
     dashboard?: DashboardServiceOptions;
+    /**
+     * Every service as an OS process of its own (`node --import tsx` its main.ts), with this added
+     * to its environment: what in-process services cannot do, such as OpenTelemetry's
+     * instrumentations, which hook Node's module loader (Jest has its own). `onLine` gets each
+     * line a service prints.
+     */
+    processes?: { environment: Environment; onLine?: (service: string, line: string) => void };
   } = {},
 ): Promise<TestSystem> {
   const nats = await startNatsServer();
@@ -98,8 +105,37 @@ export async function startSystem(
     NODE_ENV: 'test',
     ...options.subgraphs?.[name],
   });
+  const launchProcess = async (
+    name: string,
+    entry: string,
+    environment: Environment,
+    port: number,
+  ): Promise<RunningService> => {
+    const child = await launchService({
+      name,
+      entry,
+      port,
+      env: { ...environment, ...options.processes!.environment, PORT: String(port) },
+      print: (line) => options.processes?.onLine?.(name, line),
+    });
+    await child.untilReady(60_000);
+    return {
+      name,
+      port,
+      url: `http://127.0.0.1:${port}/graphql`,
+      stop: async () => void (await child.child.stop()),
+    };
+  };
   // In the order given, so a subgraph that calls another (reservation calls payment) starts after it.
   const launch = async (name: SubgraphName, port: number) => {
+    if (options.processes) {
+      const chosen = port || (await findFreePort());
+      running.set(
+        name,
+        await launchProcess(name, `subgraphs/${name}/src/main.ts`, environmentOf(name, chosen), chosen),
+      );
+      return;
+    }
     const environment = environmentOf(name, port);
     running.set(
       name,
@@ -110,16 +146,16 @@ export async function startSystem(
   };
   for (const name of names) await launch(name, 0);
 
-  const router = await startRouter(
-    routerConfigSchema.parse({
-      PORT: '0',
-      LOG_LEVEL: logLevel,
-      NODE_ENV: 'test',
-      NATS_URL: nats.url,
-      ...peerUrls(),
-      ...options.router,
-    }),
-  );
+  const routerEnvironment = {
+    LOG_LEVEL: logLevel,
+    NODE_ENV: 'test',
+    NATS_URL: nats.url,
+    ...peerUrls(),
+    ...options.router,
+  };
+  const router = options.processes
+    ? await launchProcess('router', 'router/src/main.ts', routerEnvironment, await findFreePort())
+    : await startRouter(routerConfigSchema.parse({ PORT: '0', ...routerEnvironment }));
 
   const subgraph = (name: SubgraphName) => {
     const service = running.get(name);

@@ -19,6 +19,11 @@ export interface EventEnvelope<Type extends string = string, Data = unknown> {
 /** An envelope waiting in its aggregate's outbox, with the subject it will be published on. */
 export interface OutboxEntry extends EventEnvelope {
   readonly subject: string;
+  /**
+   * The trace context (W3C traceparent, tracestate) where the event was created, so that its
+   * publishing, and whatever handles it, join that trace. Absent when tracing is off.
+   */
+  readonly trace?: Readonly<Record<string, string>>;
 }
 
 const envelopeSchema = z.object({

@@ -1,3 +1,4 @@
+import { context, propagation } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { MalformedEvent, createEvent, type EventEnvelope, type NewEvent, type OutboxEntry } from './envelope';
 import { STREAMS, type StreamName } from './streams';
@@ -54,7 +55,13 @@ export class EventFamily<Definitions extends EventDefinitions> {
     const definition = this.definitions[type];
     const checked = definition.data.safeParse(event.data);
     if (!checked.success) throw new MalformedEvent(`${type} does not match its contract`, checked.error.issues);
-    return { ...createEvent({ ...event, type, data: checked.data }), subject: definition.subject };
+    const trace: Record<string, string> = {};
+    propagation.inject(context.active(), trace);
+    return {
+      ...createEvent({ ...event, type, data: checked.data }),
+      subject: definition.subject,
+      ...(Object.keys(trace).length > 0 ? { trace } : {}),
+    };
   }
 
   /**

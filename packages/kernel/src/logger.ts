@@ -1,3 +1,4 @@
+import { context, propagation, trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
@@ -15,6 +16,19 @@ const REDACTED_PATHS = [
   'input.paymentMethod',
 ];
 
+/**
+ * Every line written while a request or an event is handled names its trace and span, and, for
+ * an event, its correlation id (the consumer puts it in the trace's baggage), so logs and traces
+ * join. With tracing off there is no active span and nothing is added.
+ */
+function traceFields(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId } = span.spanContext();
+  const correlationId = propagation.getBaggage(context.active())?.getEntry('correlation.id')?.value;
+  return { trace_id: traceId, span_id: spanId, ...(correlationId ? { correlation_id: correlationId } : {}) };
+}
+
 export function createLogger(service: string, level: string): Logger {
-  return pino({ name: service, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+  return pino({ name: service, level, mixin: traceFields, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
 }

@@ -1,3 +1,4 @@
+import './tracing';
 import { loadConfig, runUntilStopped } from '@roombook/kernel';
 import { configSchema } from './config';
 import { startReservationService } from './service';

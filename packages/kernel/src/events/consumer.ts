@@ -12,6 +12,7 @@ import type { ServiceMetrics } from '../http/metrics';
 import type { Logger } from '../logger';
 import type { Broker } from './nats';
 import { OrderedWork } from './orderedWork';
+import { handlingSpan } from './traceContext';
 
 /** Where a consumer's events come from and how they are read: an EventFamily of @roombook/contracts. */
 export interface EventSource<Event extends EventEnvelope> {
@@ -137,7 +138,7 @@ export class EventConsumer<Event extends EventEnvelope = EventEnvelope> {
         this.metrics.eventsConsumed.inc({ consumer: this.spec.durable, outcome: 'ignored' });
         return;
       }
-      await this.spec.handle(event);
+      await handlingSpan(this.spec.durable, message, envelope, () => this.spec.handle(event));
       message.ack();
       this.metrics.eventsConsumed.inc({ consumer: this.spec.durable, outcome: 'handled' });
     } catch (error) {

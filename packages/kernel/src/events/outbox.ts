@@ -3,6 +3,8 @@ import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../http/metrics';
 import type { AggregateLock } from '../aggregates/aggregateLock';
 import type { Broker } from './nats';
+import { publishingSpan } from './traceContext';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import type { OutboxEntry } from '@roombook/contracts';
 
 /**
@@ -23,6 +25,7 @@ export const outboxEntrySchema = new Schema<OutboxEntry>(
     correlationId: { type: String, required: true },
     causationId: { type: String, default: null },
     data: { type: Schema.Types.Mixed, required: true },
+    trace: { type: Schema.Types.Mixed },
   },
   { _id: false, minimize: false },
 );
@@ -120,11 +123,15 @@ export class OutboxRelay {
   }
 
   private async publish(entry: OutboxEntry): Promise<void> {
-    const { subject, ...envelope } = entry;
-    const ack = await this.broker.jetstream.publish(subject, JSON.stringify(envelope), {
-      msgID: envelope.id,
-      timeout: PUBLISH_TIMEOUT_MS,
-    });
+    const { subject, trace, ...envelope } = entry;
+    const headers = natsHeaders();
+    const ack = await publishingSpan(subject, envelope.id, trace, headers, () =>
+      this.broker.jetstream.publish(subject, JSON.stringify(envelope), {
+        msgID: envelope.id,
+        timeout: PUBLISH_TIMEOUT_MS,
+        headers,
+      }),
+    );
     this.metrics.eventsPublished.inc({ type: envelope.type, duplicate: String(ack.duplicate) });
   }
 
