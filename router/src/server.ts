@@ -26,6 +26,7 @@ import { DEV_JWT_SECRET, type RouterConfig } from './config';
 import { explorerRoutes, sandboxWithOfflineExplorer } from './explorer';
 import { createGateway, type RouterContext } from './gateway';
 import { livePageRoutes } from './livePage';
+import { operationMetrics } from './operationMetrics';
 import { LiveSubscriptions } from './subscriptions/liveServer';
 
 export const DEFAULT_SUPERGRAPH_PATH = join(__dirname, '..', '..', 'schema', 'supergraph.graphql');
@@ -46,7 +47,7 @@ export async function startRouter(
 
   const httpServer = createServer();
   let supergraphLoaded = false;
-  const gateway = createGateway(config, supergraphPath);
+  const gateway = createGateway(config, supergraphPath, metrics.registry);
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate((loaded) => (apiSchema = loaded.apiSchema));
   const apollo = new ApolloServer<RouterContext>({
@@ -67,6 +68,7 @@ export async function startRouter(
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageDisabled() : sandboxWithOfflineExplorer<RouterContext>(),
+      operationMetrics<RouterContext>(metrics.registry),
     ],
   });
   await apollo.start();

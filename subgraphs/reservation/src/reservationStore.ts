@@ -107,6 +107,11 @@ export class ReservationStore implements AggregateStore<Reservation> {
     return documents.map(toReservation);
   }
 
+  /** PENDING reservations created before `before` (sagas that did not settle in time). */
+  countPendingSince(before: Date): Promise<number> {
+    return this.reservations.countDocuments({ status: 'PENDING', createdAt: { $lt: before } });
+  }
+
   async statusesOf(ids: readonly string[]): Promise<Map<string, ReservationStatus>> {
     const documents = await this.reservations
       .find({ _id: { $in: ids } }, { status: 1 })

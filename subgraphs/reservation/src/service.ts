@@ -19,6 +19,7 @@ import { roomEventConsumer } from './replicatingRooms/onRoomEvent';
 import { ReservationStore } from './reservationStore';
 import { reservationResolvers } from './resolvers';
 import { RoomDirectory } from './roomDirectory';
+import { SagaMetrics } from './sagaMetrics';
 import { paymentEventConsumer } from './settlingPayment/onPaymentEvent';
 import { ReservationTransitions } from './transitions';
 
@@ -41,7 +42,11 @@ export function startReservationService(config: ReservationConfig): Promise<Runn
       log,
       aggregateLock,
     );
-    const transitions = new ReservationTransitions(new CommandHandler('Reservation', store, aggregateLock), ledger);
+    const transitions = new ReservationTransitions(
+      new CommandHandler('Reservation', store, aggregateLock),
+      ledger,
+      new SagaMetrics(metrics.registry, (before) => store.countPendingSince(before)),
+    );
     const payments = new PaymentGateway({
       client,
       paymentUrl: config.SUBGRAPH_PAYMENT_URL,

@@ -2,6 +2,7 @@ import type { CommandHandler } from '@roombook/kernel';
 import { releasesNights, type Reservation } from './domain/reservation';
 import { reservationEvent } from './events';
 import type { NightLedger } from './nightLedger';
+import type { SagaMetrics } from './sagaMetrics';
 
 /**
  * Moves a reservation through the saga: every path (mutations, the synchronous payment answer,
@@ -12,6 +13,7 @@ export class ReservationTransitions {
   constructor(
     private readonly commands: CommandHandler<Reservation>,
     private readonly ledger: NightLedger,
+    private readonly metrics: SagaMetrics,
   ) {}
 
   /** `transition` is a pure rule of domain/reservation.ts: the next state, or null for "nothing to do". */
@@ -24,8 +26,10 @@ export class ReservationTransitions {
       const next = transition(current);
       return next && { state: next, events: [reservationEvent(next, { causationId })] };
     });
+    if (!changed) return state;
+    this.metrics.moved(state.status);
     // After the state change, so a crash in between leaves claims the sweep frees, never a double booking.
-    if (changed && releasesNights(state.status)) await this.ledger.release(id);
+    if (releasesNights(state.status)) await this.ledger.release(id);
     return state;
   }
 }

@@ -81,6 +81,10 @@ export class EventConsumer<Event extends EventEnvelope = EventEnvelope> {
   async start(): Promise<void> {
     await this.provision();
     const stream = STREAMS[this.spec.events.stream].name;
+    this.metrics.trackConsumerLag(this.spec.durable, async () => {
+      const info = await this.broker.manager.consumers.info(stream, this.spec.durable);
+      return { pending: info.num_pending, unacked: info.num_ack_pending };
+    });
     const consumer = await this.broker.jetstream.consumers.get(stream, this.spec.durable);
     // Pull little more than is handled at once: a message that waits here past ack_wait (when handling
     // falls behind) is redelivered, and handling it twice costs the time that was short.

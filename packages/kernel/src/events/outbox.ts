@@ -1,3 +1,4 @@
+import { Gauge } from 'prom-client';
 import { Schema, type Collection } from 'mongoose';
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../http/metrics';
@@ -76,7 +77,42 @@ export class OutboxRelay {
     private readonly log: Logger,
     private readonly metrics: ServiceMetrics,
     private readonly lock: AggregateLock,
-  ) {}
+  ) {
+    const backlog = () => this.backlog();
+    new Gauge({
+      name: 'outbox_pending_events',
+      help: 'Events written but not yet published (a NATS outage, or a relay falling behind)',
+      registers: [metrics.registry],
+      async collect() {
+        this.set((await backlog()).pending);
+      },
+    });
+    new Gauge({
+      name: 'outbox_oldest_event_age_seconds',
+      help: 'How long the oldest unpublished event has waited (0 when none waits)',
+      registers: [metrics.registry],
+      async collect() {
+        const { oldest } = await backlog();
+        this.set(oldest === null ? 0 : (Date.now() - Date.parse(oldest)) / 1000);
+      },
+    });
+  }
+
+  /** What waits in the outboxes now, read at each scrape. */
+  private async backlog(): Promise<{ pending: number; oldest: string | null }> {
+    let pending = 0;
+    let oldest: string | null = null;
+    for (const collection of this.collections) {
+      const documents = collection.find({ 'outbox.0': { $exists: true } }, { projection: { outbox: 1 } });
+      for await (const document of documents) {
+        const entries = document.outbox as OutboxEntry[];
+        pending += entries.length;
+        const first = entries[0]?.occurredAt;
+        if (first && (oldest === null || first < oldest)) oldest = first;
+      }
+    }
+    return { pending, oldest };
+  }
 
   /** Adds a collection whose documents have an `outbox` array. */
   // Any document type will do: the relay reads and pops only the `outbox` field.

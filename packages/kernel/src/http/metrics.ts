@@ -1,10 +1,12 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface ServiceMetrics {
   readonly registry: Registry;
   readonly httpRequests: Histogram<'method' | 'route' | 'status'>;
   readonly eventsPublished: Counter<'type' | 'duplicate'>;
   readonly eventsConsumed: Counter<'consumer' | 'outcome'>;
+  /** A durable consumer's lag, asked of NATS at each scrape: messages not yet delivered, and delivered but not acked. */
+  trackConsumerLag(consumer: string, lag: () => Promise<{ readonly pending: number; readonly unacked: number }>): void;
 }
 
 /** One registry per service process (not the global one), so in-process tests can run several. */
@@ -12,8 +14,24 @@ export function createMetrics(service: string): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
+  const consumers = new Map<string, () => Promise<{ readonly pending: number; readonly unacked: number }>>();
+  new Gauge({
+    name: 'consumer_lag_messages',
+    help: "A durable consumer's messages not yet handled: pending (not delivered) and unacked (delivered, not acked)",
+    labelNames: ['consumer', 'state'],
+    registers: [registry],
+    async collect() {
+      for (const [consumer, lag] of consumers) {
+        // NATS unreachable: no figure rather than a failed scrape.
+        const { pending, unacked } = await lag().catch(() => ({ pending: NaN, unacked: NaN }));
+        this.set({ consumer, state: 'pending' }, pending);
+        this.set({ consumer, state: 'unacked' }, unacked);
+      }
+    },
+  });
   return {
     registry,
+    trackConsumerLag: (consumer, lag) => void consumers.set(consumer, lag),
     httpRequests: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP requests by route and status',
