@@ -6,13 +6,16 @@
  * Each check collects every inconsistency it finds and compares the list with [], so a failure
  * reads as a list of sentences saying what to fix.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { tracingEnv } from '../packages/kernel/src/observability/tracing';
 import { ROUTER_PORT, SUBGRAPHS, subgraphUrlVariable } from '../subgraphs/catalog';
 
 const ROOT = path.resolve(__dirname, '..');
 const INFRASTRUCTURE = ['mongo', 'nats'];
+/** Services of the observability profile (collector, Jaeger, Prometheus, Grafana): off unless asked for. */
+const isObservability = (name: string) => services[name]?.profiles?.includes('observability') ?? false;
 
 // ---- the compose file, as much of its shape as the checks need -------------------------------
 
@@ -20,6 +23,7 @@ type EnvValue = string | number | boolean | null;
 
 interface ComposeService {
   image?: string;
+  profiles?: string[];
   build?: string | { context?: string; dockerfile?: string; args?: Record<string, EnvValue> | string[] };
   environment?: Record<string, EnvValue> | string[];
   ports?: (string | number | { target: number; published?: string | number })[];
@@ -124,7 +128,7 @@ describe('docker-compose.yml', () => {
     const problems = [
       ...expected.filter((name) => !services[name]).map((name) => `no service "${name}", though the catalog has it`),
       ...Object.keys(services)
-        .filter((name) => !INFRASTRUCTURE.includes(name) && !expected.includes(name))
+        .filter((name) => !INFRASTRUCTURE.includes(name) && !expected.includes(name) && !isObservability(name))
         .map((name) => `service "${name}" is not in subgraphs/catalog.ts (nor the router or infrastructure)`),
     ];
     expect(problems).toEqual([]);
@@ -178,7 +182,9 @@ describe('docker-compose.yml', () => {
     for (const { name } of appServices) {
       const service = services[name];
       if (!service) continue;
+      // Every service also reads the kernel's tracing variables (packages/kernel/src/observability/tracing.ts).
       const { shape } = await loadConfigSchema(name);
+      Object.assign(shape, tracingEnv.shape);
       const env = environmentOf(service);
       const module = configModuleOf(name);
 
@@ -218,7 +224,8 @@ describe('docker-compose.yml', () => {
 
   it('starts services only after what they need is healthy', () => {
     const problems: string[] = [];
-    for (const [name, service] of Object.entries(services)) {
+    // The observability profile's services start in any order: they only watch.
+    for (const [name, service] of Object.entries(services).filter(([name]) => !isObservability(name))) {
       for (const [dependency, condition] of dependenciesOf(service)) {
         if (!services[dependency]) {
           problems.push(`${name}: depends on "${dependency}", which is not a service`);
@@ -241,6 +248,25 @@ describe('docker-compose.yml', () => {
     };
     for (const { name } of SUBGRAPHS) needs(name, ['mongo', 'nats']);
     needs('router', ['nats', ...SUBGRAPHS.map(({ name }) => name)]);
+    expect(problems).toEqual([]);
+  });
+
+  it('mounts into the observability profile only files the repository has', () => {
+    const problems: string[] = [];
+    for (const [name, service] of Object.entries(services).filter(([name]) => isObservability(name))) {
+      for (const volume of service.volumes ?? []) {
+        const source = typeof volume === 'string' ? volume.split(':')[0] : (volume.source ?? '');
+        if (source.startsWith('./') && !existsSync(path.join(ROOT, source))) {
+          problems.push(`${name}: mounts ${source}, which is not in the repository`);
+        }
+      }
+    }
+    expect(Object.keys(services).filter(isObservability).sort()).toEqual([
+      'grafana',
+      'jaeger',
+      'otel-collector',
+      'prometheus',
+    ]);
     expect(problems).toEqual([]);
   });
 

@@ -3,9 +3,13 @@
  * dead-lettered event, each shows the right value; and no label takes values that grow with
  * traffic (ids, or any operation name a client makes up).
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { RESERVATION_EVENTS, createEvent } from '@roombook/contracts';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { parse as parseYaml } from 'yaml';
+import { ROUTER_PORT, SUBGRAPHS as CATALOG } from '../subgraphs/catalog';
 import { registerRoom, stay } from './support/booking';
 import { eventually } from './support/streams';
 import { startSystem, type SubgraphName, type TestSystem } from './support/system';
@@ -159,4 +163,72 @@ it('labels nothing with ids or made-up operation names, however much traffic com
       expect(operations).toContain('other');
     }
   }
+});
+
+describe('the operations assets under deploy/observability', () => {
+  const ROOT = path.resolve(__dirname, '..');
+  const read = (file: string) => readFileSync(path.join(ROOT, 'deploy/observability', file), 'utf8');
+  /** PromQL functions and keywords that look like metric names (an underscore in them). */
+  const NOT_METRICS = new Set([
+    'histogram_quantile',
+    'label_replace',
+    'label_join',
+    'count_values',
+    'absent_over_time',
+  ]);
+  const metricsIn = (expression: string) =>
+    [...expression.replace(/"[^"]*"/g, '""').matchAll(/\b([a-z_][a-z0-9_]*)\b/g)]
+      .map((match) => match[1])
+      .filter((token) => token.includes('_') && !NOT_METRICS.has(token));
+
+  it('query only metrics the services expose, in a dashboard and alert rules that parse', async () => {
+    const dashboard = JSON.parse(read('grafana/dashboards/roombook.json')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const alerts = parseYaml(read('prometheus/alerts.yml')) as {
+      groups: { rules: { alert: string; expr: string }[] }[];
+    };
+    for (const file of [
+      'otel-collector.yaml',
+      'prometheus/prometheus.yml',
+      'grafana/provisioning/datasources/prometheus.yml',
+    ]) {
+      expect(() => parseYaml(read(file))).not.toThrow();
+    }
+    const queried = new Map<string, string>();
+    for (const panel of dashboard.panels) {
+      for (const { expr } of panel.targets)
+        for (const metric of metricsIn(expr)) queried.set(metric, `panel "${panel.title}"`);
+    }
+    for (const { rules } of alerts.groups) {
+      for (const rule of rules) for (const metric of metricsIn(rule.expr)) queried.set(metric, `alert ${rule.alert}`);
+    }
+    expect(queried.size).toBeGreaterThan(10);
+
+    // Names come from the TYPE lines: a labelled counter nothing has counted yet has no sample.
+    const exposed = new Set<string>();
+    for (const service of ['router', ...SUBGRAPHS] as const) {
+      const text = await (await fetch(urlOf(service).replace(/\/graphql$/, '/metrics'))).text();
+      for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+        exposed.add(name);
+        if (type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exposed.add(name + suffix);
+      }
+    }
+    const missing = [...queried]
+      .filter(([metric]) => !exposed.has(metric))
+      .map(([metric, where]) => `${metric} (${where})`);
+    expect(missing).toEqual([]);
+  });
+
+  it('scrape every service where docker-compose runs it', () => {
+    const prometheus = parseYaml(read('prometheus/prometheus.yml')) as {
+      scrape_configs: { static_configs: { targets: string[] }[] }[];
+    };
+    const targets = prometheus.scrape_configs.flatMap((config) =>
+      config.static_configs.flatMap((group) => group.targets),
+    );
+    expect(targets.sort()).toEqual(
+      [...CATALOG.map(({ name, port }) => `${name}:${port}`), `router:${ROUTER_PORT}`].sort(),
+    );
+  });
 });

@@ -24,9 +24,13 @@ import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { z } from 'zod';
 import { parseConfig } from '../config';
 
-const tracingEnv = z.object({
-  /** OTLP/HTTP collector, e.g. http://otel-collector:4318; traces go to <endpoint>/v1/traces. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+/** What every service reads to trace (the OpenTelemetry variable's standard name). */
+export const tracingEnv = z.object({
+  /**
+   * OTLP/HTTP collector, e.g. http://otel-collector:4318; traces go to <endpoint>/v1/traces.
+   * Unset or empty: no tracing (docker-compose passes it through empty unless it is given).
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((value) => (value === '' ? undefined : value), z.url().optional()),
 });
 
 /** Paths that are probes and scrapes, not requests anyone wants to trace. */
