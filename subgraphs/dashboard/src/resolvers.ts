@@ -7,6 +7,7 @@ import {
   type RequestContext,
 } from '@roombook/kernel';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import DataLoader from 'dataloader';
 import { assertMaySeeRow, assertMayUseDashboard, hostScope, maySeeRow } from './domain/access';
 import type { RoomDashboardView, RoomStatus } from './domain/roomDashboard';
 import type { DashboardProjection } from './projecting/projection';
@@ -20,6 +21,7 @@ interface DashboardArgs {
 }
 
 const ACTIVE_ROWS = Symbol('activeRows');
+const ROWS_BY_ROOM = Symbol('rowsByRoom');
 
 export function dashboardResolvers(
   projection: DashboardProjection,
@@ -28,6 +30,17 @@ export function dashboardResolvers(
   /** The rows of the version queries read, looked up once per request (a rebuild may switch it). */
   const rows = (context: RequestContext): Promise<RowStore> =>
     perRequest(context, ACTIVE_ROWS, async () => projection.rowsOf((await versions.current()).active));
+  /** The rows of a page of rooms (Room.dashboard, or entity references): one query. */
+  const rowOf = (context: RequestContext, roomId: string) =>
+    perRequest(
+      context,
+      ROWS_BY_ROOM,
+      () =>
+        new DataLoader<string, RoomDashboardView | null>(async (roomIds) => {
+          const found = await (await rows(context)).getMany(roomIds);
+          return roomIds.map((id) => found.get(id) ?? null);
+        }),
+    ).load(roomId);
 
   return {
     DateTime: DateTimeScalar,
@@ -49,7 +62,7 @@ export function dashboardResolvers(
     },
     RoomDashboard: {
       __resolveReference: async ({ roomId }: { roomId: string }, context: RequestContext) => {
-        const row = await (await rows(context)).get(roomId);
+        const row = await rowOf(context, roomId);
         return row && maySeeRow(context.identity, row) ? row : null;
       },
       room: (row: RoomDashboardView) => ({ __typename: 'Room', id: row.roomId }),
@@ -58,7 +71,7 @@ export function dashboardResolvers(
       __resolveReference: ({ id }: { id: string }) => ({ id }),
       dashboard: async ({ id }: { id: string }, _: unknown, context: RequestContext) => {
         if (context.identity.kind !== 'user') return null;
-        const row = await (await rows(context)).get(id);
+        const row = await rowOf(context, id);
         return row && maySeeRow(context.identity, row) ? row : null;
       },
     },

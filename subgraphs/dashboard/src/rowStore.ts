@@ -150,6 +150,12 @@ export class RowStore implements AggregateStore<DashboardRow> {
     return document?.visible ? toView(document) : null;
   }
 
+  /** The visible rows of these rooms, in one query. */
+  async getMany(roomIds: readonly string[]): Promise<Map<string, RoomDashboardView>> {
+    const documents = await this.rows.find({ _id: { $in: [...roomIds] }, visible: true }).toArray();
+    return new Map(documents.map((document) => [document._id, toView(document)]));
+  }
+
   /** Rows in room-id order (rooms' ids are ObjectIds: creation order), after the cursor. */
   async list(
     filter: RowFilter,

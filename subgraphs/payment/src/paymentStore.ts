@@ -81,6 +81,19 @@ export class PaymentStore implements AggregateStore<Payment> {
     return document ? toPayment(document) : null;
   }
 
+  async findMany(ids: readonly string[]): Promise<Map<string, Payment>> {
+    const documents = await this.payments.find({ _id: { $in: ids } }, HIDDEN).lean<PaymentDocument[]>();
+    return new Map(documents.map((document) => [document._id, toPayment(document)]));
+  }
+
+  /** The payment of each of these reservations that has one, in one query. */
+  async findByReservationIds(reservationIds: readonly string[]): Promise<Map<string, Payment>> {
+    const documents = await this.payments
+      .find({ reservationId: { $in: reservationIds } }, HIDDEN)
+      .lean<PaymentDocument[]>();
+    return new Map(documents.map((document) => [document.reservationId, toPayment(document)]));
+  }
+
   /** False when the reservation already has a payment (someone else got there first). */
   async insert(payment: Payment, sealedToken: string): Promise<boolean> {
     const { id, ...fields } = payment;

@@ -26,6 +26,17 @@ const nightClaimSchema = new Schema<NightClaim>(
   { collection: 'night_claims', versionKey: false },
 );
 
+export interface RoomStay {
+  readonly roomId: string;
+  readonly checkIn: string;
+  readonly checkOut: string;
+}
+
+const nightId = (roomId: string, night: string) => `${roomId}|${night}`;
+
+export const nightIdsOf = (roomId: string, checkIn: string, checkOut: string): string[] =>
+  nightsOf(checkIn, checkOut).map((night) => nightId(roomId, night));
+
 /** Claims of room-nights: one document per night held by a PENDING, CONFIRMED or CANCELLATION_REQUESTED stay. */
 export class NightLedger {
   private readonly claims: Model<NightClaim>;
@@ -39,7 +50,7 @@ export class NightLedger {
     const attempt = randomUUID();
     const claimedAt = new Date();
     const claims = nightsOf(checkIn, checkOut).map((night) => ({
-      _id: `${roomId}|${night}`,
+      _id: nightId(roomId, night),
       roomId,
       night,
       reservationId,
@@ -65,8 +76,14 @@ export class NightLedger {
   }
 
   async isFree(roomId: string, checkIn: string, checkOut: string): Promise<boolean> {
-    const ids = nightsOf(checkIn, checkOut).map((night) => `${roomId}|${night}`);
-    return (await this.claims.countDocuments({ _id: { $in: ids } })) === 0;
+    return (await this.takenOf([{ roomId, checkIn, checkOut }])).size === 0;
+  }
+
+  /** Of the nights of these stays, those claimed, as "<roomId>|<night>": one query for them all. */
+  async takenOf(stays: readonly RoomStay[]): Promise<Set<string>> {
+    const ids = stays.flatMap(({ roomId, checkIn, checkOut }) => nightIdsOf(roomId, checkIn, checkOut));
+    const taken = await this.claims.find({ _id: { $in: [...new Set(ids)] } }, { _id: 1 }).lean<{ _id: string }[]>();
+    return new Set(taken.map((claim) => claim._id));
   }
 
   /**

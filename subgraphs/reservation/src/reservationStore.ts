@@ -55,6 +55,11 @@ export class ReservationStore implements AggregateStore<Reservation> {
     return document ? toReservation(document) : null;
   }
 
+  async findMany(ids: readonly string[]): Promise<Map<string, Reservation>> {
+    const documents = await this.reservations.find({ _id: { $in: ids } }, { outbox: 0 }).lean<ReservationDocument[]>();
+    return new Map(documents.map((document) => [document._id, toReservation(document)]));
+  }
+
   /**
    * Stores a new reservation with its first event. False when the id exists already (the same
    * idempotency key, raced). The event is not announced to the relay here: the caller first gives

@@ -4,32 +4,49 @@ import {
   decodeNewestFirstCursor,
   newestFirstKey,
   pageSize,
+  perRequest,
+  perRequestLoader,
   requireUser,
   toConnection,
-  type Identity,
   type RequestContext,
 } from '@roombook/kernel';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import DataLoader from 'dataloader';
+import { availabilityOf } from './checkingAvailability/availability';
 import { cancelReservation } from './cancelling/cancelReservation';
 import type { ReservationDependencies } from './dependencies';
 import { assertMaySee } from './domain/access';
 import type { Reservation } from './domain/reservation';
 import { assertStayDates, type ReserveRoomInput } from './domain/stay';
+import type { RoomStay } from './nightLedger';
 import { reserveRoom } from './reserving/reserveRoom';
 
+const AVAILABILITY = Symbol('availability');
+
 export function reservationResolvers(deps: ReservationDependencies): GraphQLResolverMap<RequestContext> {
-  const visible = async (identity: Identity, id: string): Promise<Reservation | null> => {
-    if (identity.kind !== 'service') requireUser(identity);
-    const reservation = await deps.store.findById(id);
-    if (reservation) assertMaySee(identity, reservation);
+  const reservations = perRequestLoader((ids) => deps.store.findMany(ids));
+  const visible = async (context: RequestContext, id: string): Promise<Reservation | null> => {
+    if (context.identity.kind !== 'service') requireUser(context.identity);
+    const reservation = await reservations(context).load(id);
+    if (reservation) assertMaySee(context.identity, reservation);
     return reservation;
   };
+  /** isAvailable of a page of rooms, in one go (see availabilityOf). */
+  const availability = (context: RequestContext) =>
+    perRequest(
+      context,
+      AVAILABILITY,
+      () =>
+        new DataLoader<RoomStay, boolean, string>((stays) => availabilityOf(deps, stays), {
+          cacheKeyFn: ({ roomId, checkIn, checkOut }) => `${roomId}|${checkIn}|${checkOut}`,
+        }),
+    );
 
   return {
     Date: DateScalar,
     DateTime: DateTimeScalar,
     Query: {
-      reservation: (_: unknown, { id }: { id: string }, { identity }: RequestContext) => visible(identity, id),
+      reservation: (_: unknown, { id }: { id: string }, context: RequestContext) => visible(context, id),
       myReservations: async (
         _: unknown,
         { first, after }: { first?: number | null; after?: string | null },
@@ -55,15 +72,18 @@ export function reservationResolvers(deps: ReservationDependencies): GraphQLReso
       ) => cancelReservation(deps, identity, id, reason ?? null),
     },
     Reservation: {
-      __resolveReference: async ({ id }: { id: string }, { identity }: RequestContext) => visible(identity, id),
+      __resolveReference: ({ id }: { id: string }, context: RequestContext) => visible(context, id),
       room: (reservation: Reservation) => ({ __typename: 'Room', id: reservation.roomId }),
     },
     Room: {
       __resolveReference: ({ id }: { id: string }) => ({ id }),
-      isAvailable: async ({ id }: { id: string }, { checkIn, checkOut }: { checkIn: string; checkOut: string }) => {
+      isAvailable: (
+        { id }: { id: string },
+        { checkIn, checkOut }: { checkIn: string; checkOut: string },
+        context: RequestContext,
+      ) => {
         assertStayDates(checkIn, checkOut);
-        const room = await deps.rooms.find(id);
-        return room?.status === 'ACTIVE' && (await deps.ledger.isFree(id, checkIn, checkOut));
+        return availability(context).load({ roomId: id, checkIn, checkOut });
       },
     },
   };

@@ -50,6 +50,16 @@ export class RoomDirectory {
     return fetched.room;
   }
 
+  /** Rooms by id, from the replica in one query; any it does not know yet are asked of the room service. */
+  async findMany(roomIds: readonly string[]): Promise<Map<string, RoomFacts>> {
+    const known = await this.replicas.findMany(roomIds);
+    const unknown = roomIds.filter((id) => !known.has(id));
+    for (const [index, room] of (await Promise.all(unknown.map((id) => this.find(id)))).entries()) {
+      if (room) known.set(unknown[index], room);
+    }
+    return known;
+  }
+
   /** Applies facts unless the replica already holds newer ones (events may arrive after a direct fetch). */
   apply(facts: RoomFacts): Promise<void> {
     return this.replicas.apply(facts);

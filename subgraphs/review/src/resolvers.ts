@@ -4,6 +4,7 @@ import {
   newestFirstKey,
   pageSize,
   perRequest,
+  perRequestLoader,
   toConnection,
   type RequestContext,
 } from '@roombook/kernel';
@@ -30,6 +31,7 @@ export function reviewResolvers(deps: ReviewDependencies): GraphQLResolverMap<Re
           return roomIds.map((id) => summaries.get(id) ?? NO_REVIEWS);
         }),
     );
+  const reviews = perRequestLoader((ids) => deps.reviews.findMany(ids));
   const published = (review: Review | null) => (review?.status === 'PUBLISHED' ? review : null);
 
   return {
@@ -44,7 +46,8 @@ export function reviewResolvers(deps: ReviewDependencies): GraphQLResolverMap<Re
         deleteReview(deps, identity, id),
     },
     Review: {
-      __resolveReference: async ({ id }: { id: string }) => published(await deps.reviews.findById(id)),
+      __resolveReference: async ({ id }: { id: string }, context: RequestContext) =>
+        published(await reviews(context).load(id)),
       room: (review: Review) => ({ __typename: 'Room', id: review.roomId }),
     },
     Room: {

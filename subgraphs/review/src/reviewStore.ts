@@ -67,6 +67,11 @@ export class ReviewStore implements AggregateStore<Review> {
     return document ? toReview(document) : null;
   }
 
+  async findMany(ids: readonly string[]): Promise<Map<string, Review>> {
+    const documents = await this.reviews.find({ _id: { $in: ids } }, { outbox: 0 }).lean<ReviewDocument[]>();
+    return new Map(documents.map((document) => [document._id, toReview(document)]));
+  }
+
   /** False when the reservation has a review already. */
   async insert(review: Review, events: readonly OutboxEntry[]): Promise<boolean> {
     const { id, ...fields } = review;

@@ -1,4 +1,11 @@
-import { DateTimeScalar, decodeCursor, pageSize, toConnection, type RequestContext } from '@roombook/kernel';
+import {
+  DateTimeScalar,
+  decodeCursor,
+  pageSize,
+  perRequestLoader,
+  toConnection,
+  type RequestContext,
+} from '@roombook/kernel';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { RoomDependencies } from './dependencies';
 import type { Room, RoomStatus } from './domain/room';
@@ -18,6 +25,7 @@ interface RoomsArgs {
 }
 
 export function roomResolvers(deps: RoomDependencies): GraphQLResolverMap<RequestContext> {
+  const rooms = perRequestLoader((ids) => deps.rooms.findMany(ids));
   return {
     DateTime: DateTimeScalar,
     Query: {
@@ -41,7 +49,7 @@ export function roomResolvers(deps: RoomDependencies): GraphQLResolverMap<Reques
       removeRoom: (_: unknown, { id }: { id: string }, { identity }: RequestContext) => removeRoom(deps, identity, id),
     },
     Room: {
-      __resolveReference: (reference: Pick<Room, 'id'>) => deps.rooms.findById(reference.id),
+      __resolveReference: (reference: Pick<Room, 'id'>, context: RequestContext) => rooms(context).load(reference.id),
     },
   };
 }

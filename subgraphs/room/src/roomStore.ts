@@ -59,6 +59,11 @@ export class RoomStore implements AggregateStore<Room> {
     return document ? toRoom(document) : null;
   }
 
+  async findMany(ids: readonly string[]): Promise<Map<string, Room>> {
+    const documents = await this.rooms.find({ _id: { $in: ids } }, { outbox: 0 }).lean<RoomDocument[]>();
+    return new Map(documents.map((document) => [document._id, toRoom(document)]));
+  }
+
   async insert(room: Room, events: readonly OutboxEntry[]): Promise<void> {
     const { id, ...fields } = room;
     await this.rooms.create({ _id: id, ...fields, cityKey: room.city.toLowerCase(), outbox: events });

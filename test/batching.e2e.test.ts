@@ -1,0 +1,113 @@
+/**
+ * A page of entities costs one database query per field, not one per entity: the gateway asks a
+ * subgraph for a field of 20 rooms in one request, and the subgraph answers it with one query.
+ * Counted at the driver (mongoose's command hook), through the real router.
+ */
+import mongoose from 'mongoose';
+import { RESERVE, inDays, registerRoom, stay } from './support/booking';
+import { startSystem, type TestSystem } from './support/system';
+import { tokenFor } from './support/tokens';
+
+let system: TestSystem;
+let host: string;
+let guest: string;
+
+beforeAll(async () => {
+  system = await startSystem(['room', 'payment', 'reservation', 'review', 'dashboard']);
+  [host, guest] = await Promise.all([tokenFor('hana', ['HOST']), tokenFor('gus', ['GUEST'])]);
+});
+afterAll(async () => {
+  mongoose.set('debug', false);
+  await system.stop();
+});
+
+interface Query {
+  readonly collection: string;
+  readonly method: string;
+  readonly filter: unknown;
+}
+
+/** The queries the services send to MongoDB while `work` runs. */
+async function queriesDuring(work: () => Promise<void>): Promise<Query[]> {
+  const seen: Query[] = [];
+  mongoose.set('debug', (collection: string, method: string, filter: unknown) => {
+    seen.push({ collection, method, filter });
+  });
+  try {
+    await work();
+  } finally {
+    mongoose.set('debug', false);
+  }
+  return seen;
+}
+
+/** Reads of `collection` by a list of ids (the shape of a batch; a sweep or a poll reads otherwise). */
+const batchReads = (queries: Query[], collection: string) =>
+  queries.filter(
+    (query) =>
+      query.collection === collection &&
+      (query.method === 'find' || query.method === 'findOne') &&
+      JSON.stringify(query.filter).includes('"$in"'),
+  );
+const READS = ['find', 'findOne', 'countDocuments', 'aggregate'];
+const readsOf = (queries: Query[], collection: string) =>
+  queries.filter((query) => query.collection === collection && READS.includes(query.method));
+
+it('answers isAvailable for a page of 20 rooms with one query of the night ledger', async () => {
+  const city = `Batchville-${Date.now()}`;
+  const rooms: string[] = [];
+  for (let index = 0; index < 20; index += 1) rooms.push(await registerRoom(system, host, { city }));
+  const booked = await system.graphql(RESERVE, { input: stay(rooms[3], 30, 32) }, guest);
+  expect(booked.errors).toBeUndefined();
+  const PAGE = `query($city: String!, $checkIn: Date!, $checkOut: Date!) {
+    rooms(filter: { city: $city }, first: 20) { edges { node { id isAvailable(checkIn: $checkIn, checkOut: $checkOut) } } }
+  }`;
+  const variables = { city, checkIn: inDays(31), checkOut: inDays(33) };
+  // Once, so the reservation service's replica knows every room (it asks the room service about
+  // a room no event has told it of yet, one by one; that is not the page's cost).
+  expect((await system.graphql(PAGE, variables)).errors).toBeUndefined();
+
+  let page: Awaited<ReturnType<TestSystem['graphql']>> | undefined;
+  const queries = await queriesDuring(async () => {
+    page = await system.graphql(PAGE, variables);
+  });
+
+  expect(page!.errors).toBeUndefined();
+  const availability = page!.data!.rooms.edges.map((edge: { node: { id: string; isAvailable: boolean } }) => edge.node);
+  expect(availability).toHaveLength(20);
+  expect(availability.filter((room: { isAvailable: boolean }) => !room.isAvailable)).toEqual([
+    { id: rooms[3], isAvailable: false },
+  ]);
+  expect(readsOf(queries, 'night_claims')).toHaveLength(1);
+  expect(readsOf(queries, 'room_replicas')).toHaveLength(1);
+});
+
+it("reads the payments and rooms of a guest's page of reservations with one query each", async () => {
+  const roomIds = [await registerRoom(system, host), await registerRoom(system, host)];
+  const reader = await tokenFor(`batch-guest-${Date.now()}`, ['GUEST']);
+  for (const [index, roomId] of [...roomIds, ...roomIds].entries()) {
+    const nights = 40 + index * 3;
+    const booked = await system.graphql(RESERVE, { input: stay(roomId, nights, nights + 1) }, reader);
+    expect(booked.errors).toBeUndefined();
+  }
+  const PAGE = `{ myReservations(first: 10) { edges { node { id payment { status } room { id name } } } } }`;
+
+  let page: Awaited<ReturnType<TestSystem['graphql']>> | undefined;
+  const queries = await queriesDuring(async () => {
+    page = await system.graphql(PAGE, {}, reader);
+  });
+
+  expect(page!.errors).toBeUndefined();
+  const reservations = page!.data!.myReservations.edges.map(
+    (edge: { node: { payment: { status: string }; room: { id: string } } }) => edge.node,
+  );
+  expect(reservations).toHaveLength(4);
+  for (const reservation of reservations) {
+    expect(reservation.payment.status).toBe('APPROVED');
+    expect(roomIds).toContain(reservation.room.id);
+  }
+  expect(batchReads(queries, 'payments')).toHaveLength(1);
+  expect(readsOf(queries, 'payments')).toHaveLength(1);
+  expect(batchReads(queries, 'rooms')).toHaveLength(1);
+  expect(readsOf(queries, 'rooms')).toHaveLength(1);
+});
