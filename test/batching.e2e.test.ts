@@ -4,6 +4,7 @@
  * Counted at the driver (mongoose's command hook), through the real router.
  */
 import mongoose from 'mongoose';
+import type { GraphQLResponse } from './support/graphqlClient';
 import { RESERVE, inDays, registerRoom, stay } from './support/booking';
 import { startSystem, type TestSystem } from './support/system';
 import { tokenFor } from './support/tokens';
@@ -67,7 +68,7 @@ it('answers isAvailable for a page of 20 rooms with one query of the night ledge
   // a room no event has told it of yet, one by one; that is not the page's cost).
   expect((await system.graphql(PAGE, variables)).errors).toBeUndefined();
 
-  let page: Awaited<ReturnType<TestSystem['graphql']>> | undefined;
+  let page: GraphQLResponse<Record<string, any>> | undefined;
   const queries = await queriesDuring(async () => {
     page = await system.graphql(PAGE, variables);
   });
@@ -92,7 +93,7 @@ it("reads the payments and rooms of a guest's page of reservations with one quer
   }
   const PAGE = `{ myReservations(first: 10) { edges { node { id payment { status } room { id name } } } } }`;
 
-  let page: Awaited<ReturnType<TestSystem['graphql']>> | undefined;
+  let page: GraphQLResponse<Record<string, any>> | undefined;
   const queries = await queriesDuring(async () => {
     page = await system.graphql(PAGE, {}, reader);
   });
