@@ -101,9 +101,15 @@ it('follows a booking from the client through the router, the subgraphs and both
   const booking = logLines
     .map(({ service, line }) => ({ service, entry: parseJson(line) }))
     .filter(({ entry }) => entry?.trace_id === traceId);
-  expect(booking.some(({ service, entry }) => service === 'payment' && entry?.correlation_id === reservationId)).toBe(
-    true,
-  );
+  expect(booking).toContainEqual({
+    service: 'payment',
+    entry: expect.objectContaining({ msg: 'charge settled', reservationId, span_id: expect.any(String) }),
+  });
+  // Written while reservation handled PaymentApproved: the event's correlation id too.
+  expect(booking).toContainEqual({
+    service: 'reservation',
+    entry: expect.objectContaining({ msg: 'reservation moved', status: 'CONFIRMED', correlation_id: reservationId }),
+  });
 });
 
 function parseJson(line: string): Record<string, unknown> | undefined {

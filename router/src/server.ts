@@ -65,6 +65,8 @@ export async function startRouter(
     ],
     formatError: createErrorFormatter(log, !production),
     includeStacktraceInErrorResponses: false,
+    // Apollo Server indents every answer by default: bytes and CPU for nobody.
+    stringifyResult: (result) => JSON.stringify(result),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageDisabled() : sandboxWithOfflineExplorer<RouterContext>(),

@@ -83,6 +83,9 @@ export async function startSubgraph(
   const aggregateLock = new AggregateLock();
   const outbox = new OutboxRelay(broker, log, metrics, aggregateLock);
   const parts = await build({ name, config, log, database, broker, outbox, aggregateLock, tokens, metrics });
+  // Every query path has its index before the first request (a unique index is also a rule:
+  // one payment per reservation, one review per stay).
+  await Promise.all(Object.values(database.models).map((model) => model.init()));
 
   const httpServer = createServer();
   const apollo = new ApolloServer<RequestContext>({
@@ -95,6 +98,8 @@ export async function startSubgraph(
       ApolloServerPluginInlineTraceDisabled(),
     ],
     includeStacktraceInErrorResponses: false,
+    // Apollo Server indents every answer by default; the router is the only reader.
+    stringifyResult: (result) => JSON.stringify(result),
   });
   await apollo.start();
 

@@ -1,5 +1,5 @@
 import { EventFamily, createEvent, type EventEnvelope, type OutboxEntry } from '@roombook/contracts';
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { Schema, type Connection } from 'mongoose';
 import { z } from 'zod';
 import {
   AggregateLock,
@@ -10,6 +10,8 @@ import {
   createLogger,
   createMetrics,
   replayStream,
+  saveVersioned,
+  withOutbox,
   type Broker,
 } from '../src';
 import { dropDatabases, testMongoUrl, uniqueDbPrefix } from '../../../test/support/mongo';
@@ -247,6 +249,11 @@ describe('replayStream', () => {
 });
 
 describe('OutboxRelay', () => {
+  interface Flagged {
+    outbox: unknown[];
+    outboxPending?: boolean;
+  }
+
   it('publishes an event only once even if it was published before the relay crashed', async () => {
     const family = testFamily('relay');
     const aggregates = database.collection<{ _id: string; outbox: unknown[] }>('aggregates');
@@ -263,6 +270,60 @@ describe('OutboxRelay', () => {
     const stored = (await readStream(nats.url, 'ROOMS')).filter(({ event }) => event.aggregateId === 'relay-aggregate');
     expect(stored.map(({ event }) => event.id)).toEqual([first.id, second.id]);
     expect((await aggregates.findOne({ _id: 'relay-aggregate' }))?.outbox).toEqual([]);
+  });
+
+  it('finds pending events by an indexed flag, clears it once they are out, and publishes a change at once when nudged', async () => {
+    const family = testFamily('flagged');
+    const schema = new Schema({ _id: String, count: Number, version: Number }, { versionKey: false });
+    schema.plugin(withOutbox);
+    const counters = database.model('FlaggedCounter', schema, 'flagged_counters');
+    await counters.init();
+    expect((await counters.collection.indexes()).map((index) => Object.keys(index.key))).toContainEqual([
+      'outboxPending',
+    ]);
+
+    const relay = new OutboxRelay(broker, log, createMetrics('kernel-test'), new AggregateLock());
+    relay.track(counters.collection);
+    await counters.create({ _id: 'quiet', count: 0, version: 1 });
+    await counters.create({ _id: 'busy', count: 1, version: 1, outbox: [counted(family, 'busy', 1)] });
+    expect((await counters.findById('busy').lean<Flagged>())?.outboxPending).toBe(true);
+    expect((await counters.findById('quiet').lean<Flagged>())?.outboxPending).toBeUndefined();
+
+    const filters: unknown[] = [];
+    mongoose.set('debug', (collection: string, method: string, filter: unknown) => {
+      if (collection === 'flagged_counters' && method === 'find') filters.push(filter);
+    });
+    try {
+      expect(await relay.publishPending()).toBe(1);
+    } finally {
+      mongoose.set('debug', false);
+    }
+    expect(filters).toEqual([{ outboxPending: true }]);
+    expect(await counters.findById('busy').lean<Flagged>()).toMatchObject({ outbox: [] });
+    expect((await counters.findById('busy').lean<Flagged>())?.outboxPending).toBeUndefined();
+
+    // Running, the relay polls rarely (every 30 s): a change's nudge is what sends its event now.
+    relay.start();
+    try {
+      const next = counted(family, 'busy', 2);
+      await saveVersioned(counters, relay, {
+        id: 'busy',
+        expectedVersion: 1,
+        set: { count: 2, version: 2 },
+        events: [next],
+      });
+      await eventually(
+        () => readStream(nats.url, 'ROOMS'),
+        (stored) => stored.some(({ event }) => event.id === next.id),
+        { timeoutMs: 10_000 },
+      );
+      await eventually(
+        () => counters.findById('busy').lean<Flagged>(),
+        (stored) => stored?.outboxPending === undefined && stored?.outbox.length === 0,
+      );
+    } finally {
+      await relay.stop();
+    }
   });
 });
 

@@ -67,8 +67,10 @@ export class RowStore implements AggregateStore<DashboardRow> {
 
   /** Indexes of the query paths (on MongoDB; FerretDB v1 on SQLite keeps but does not use them). */
   async ready(): Promise<void> {
-    await this.rows.createIndex({ visible: 1, hostId: 1 });
-    await this.rows.createIndex({ visible: 1, cityKey: 1 });
+    await this.rows.createIndex({ visible: 1, hostId: 1, _id: 1 });
+    await this.rows.createIndex({ visible: 1, cityKey: 1, _id: 1 });
+    await this.rows.createIndex({ visible: 1, status: 1, _id: 1 });
+    await this.revisions.createIndex({ roomId: 1, revision: -1 });
   }
 
   async drop(): Promise<void> {

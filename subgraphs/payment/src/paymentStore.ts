@@ -1,7 +1,7 @@
 import type { OutboxEntry } from '@roombook/contracts';
 import {
   isDuplicateKeyError,
-  outboxEntrySchema,
+  withOutbox,
   saveVersioned,
   type AggregateStore,
   type OutboxRelay,
@@ -36,10 +36,10 @@ const paymentSchema = new Schema<PaymentDocument>(
     updatedAt: { type: Date, required: true },
     version: { type: Number, required: true },
     sealedToken: { type: String },
-    outbox: { type: [outboxEntrySchema], default: [] },
   },
   { collection: 'payments', versionKey: false },
 );
+paymentSchema.plugin(withOutbox);
 // Recovery looks for payments that have waited too long for the provider.
 paymentSchema.index({ status: 1, updatedAt: 1 });
 
@@ -60,11 +60,6 @@ export class PaymentStore implements AggregateStore<Payment> {
   ) {
     this.payments = database.model<PaymentDocument>('Payment', paymentSchema);
     outbox.track(this.payments.collection);
-  }
-
-  /** The unique index on reservationId is what makes authorization idempotent: it must exist before the first insert. */
-  async ready(): Promise<void> {
-    await this.payments.init();
   }
 
   newId(): string {

@@ -22,9 +22,8 @@ const STALE_AFTER_MS = 10_000;
 
 /** Composition root of the payment subgraph (used by main.ts and by in-process tests). */
 export function startPaymentService(config: PaymentConfig): Promise<RunningService> {
-  return startSubgraph('payment', config, async ({ database, outbox, aggregateLock, log }) => {
+  return startSubgraph('payment', config, ({ database, outbox, aggregateLock, log }) => {
     const store = new PaymentStore(database, outbox);
-    await store.ready();
     const deps: PaymentDependencies = {
       store,
       commands: new CommandHandler('Payment', store, aggregateLock),

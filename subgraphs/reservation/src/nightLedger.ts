@@ -21,7 +21,7 @@ const nightClaimSchema = new Schema<NightClaim>(
     night: { type: String, required: true },
     reservationId: { type: String, required: true, index: true },
     attempt: { type: String, required: true, index: true },
-    claimedAt: { type: Date, required: true },
+    claimedAt: { type: Date, required: true, index: true },
   },
   { collection: 'night_claims', versionKey: false },
 );

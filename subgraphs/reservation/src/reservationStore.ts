@@ -2,7 +2,7 @@ import type { OutboxEntry } from '@roombook/contracts';
 import {
   isDuplicateKeyError,
   olderThan,
-  outboxEntrySchema,
+  withOutbox,
   saveVersioned,
   type AggregateStore,
   type NewestFirstPosition,
@@ -19,24 +19,28 @@ interface ReservationDocument extends Omit<Reservation, 'id'> {
 const reservationSchema = new Schema<ReservationDocument>(
   {
     _id: { type: String, required: true },
-    roomId: { type: String, required: true, index: true },
-    guestId: { type: String, required: true, index: true },
+    roomId: { type: String, required: true },
+    guestId: { type: String, required: true },
     hostId: { type: String, required: true },
     checkIn: { type: String, required: true },
     checkOut: { type: String, required: true },
     nights: { type: Number, required: true },
     guests: { type: Number, required: true },
     totalPrice: { amount: { type: Number, required: true }, currency: { type: String, required: true } },
-    status: { type: String, required: true, index: true },
+    status: { type: String, required: true },
     statusReason: { type: String, default: null },
     history: [{ _id: false, status: String, at: Date, reason: { type: String, default: null } }],
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     version: { type: Number, required: true },
-    outbox: { type: [outboxEntrySchema], default: [] },
   },
   { collection: 'reservations', versionKey: false },
 );
+reservationSchema.plugin(withOutbox);
+// The query paths: a guest's reservations newest first, a room's upcoming ones, sagas pending too long.
+reservationSchema.index({ guestId: 1, createdAt: -1, _id: -1 });
+reservationSchema.index({ roomId: 1, status: 1, checkIn: 1 });
+reservationSchema.index({ status: 1, createdAt: 1 });
 
 /** Reservations with their outbox: a status change and its event are one document write. */
 export class ReservationStore implements AggregateStore<Reservation> {

@@ -46,6 +46,7 @@ export function startReservationService(config: ReservationConfig): Promise<Runn
       new CommandHandler('Reservation', store, aggregateLock),
       ledger,
       new SagaMetrics(metrics.registry, (before) => store.countPendingSince(before)),
+      log,
     );
     const payments = new PaymentGateway({
       client,

@@ -1,4 +1,4 @@
-import type { CommandHandler } from '@roombook/kernel';
+import type { CommandHandler, Logger } from '@roombook/kernel';
 import { releasesNights, type Reservation } from './domain/reservation';
 import { reservationEvent } from './events';
 import type { NightLedger } from './nightLedger';
@@ -14,6 +14,7 @@ export class ReservationTransitions {
     private readonly commands: CommandHandler<Reservation>,
     private readonly ledger: NightLedger,
     private readonly metrics: SagaMetrics,
+    private readonly log: Logger,
   ) {}
 
   /** `transition` is a pure rule of domain/reservation.ts: the next state, or null for "nothing to do". */
@@ -28,6 +29,8 @@ export class ReservationTransitions {
     });
     if (!changed) return state;
     this.metrics.moved(state.status);
+    // One line per step of the saga: with the trace and correlation ids, where a booking went.
+    this.log.info({ reservationId: id, status: state.status, reason: state.statusReason }, 'reservation moved');
     // After the state change, so a crash in between leaves claims the sweep frees, never a double booking.
     if (releasesNights(state.status)) await this.ledger.release(id);
     return state;

@@ -2,7 +2,7 @@ import type { OutboxEntry } from '@roombook/contracts';
 import {
   isDuplicateKeyError,
   olderThan,
-  outboxEntrySchema,
+  withOutbox,
   saveVersioned,
   type AggregateStore,
   type NewestFirstPosition,
@@ -29,12 +29,12 @@ const reviewSchema = new Schema<ReviewDocument>(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     version: { type: Number, required: true },
-    outbox: { type: [outboxEntrySchema], default: [] },
   },
   { collection: 'reviews', versionKey: false },
 );
+reviewSchema.plugin(withOutbox);
 // A room's reviews, newest first, and its rating.
-reviewSchema.index({ roomId: 1, status: 1, createdAt: -1 });
+reviewSchema.index({ roomId: 1, status: 1, createdAt: -1, _id: -1 });
 
 export interface RatingSummary {
   readonly count: number;
@@ -51,11 +51,6 @@ export class ReviewStore implements AggregateStore<Review> {
   ) {
     this.reviews = database.model<ReviewDocument>('Review', reviewSchema);
     outbox.track(this.reviews.collection);
-  }
-
-  /** The unique index on reservationId is the one-review rule: it must exist before the first insert. */
-  async ready(): Promise<void> {
-    await this.reviews.init();
   }
 
   newId(): string {

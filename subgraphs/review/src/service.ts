@@ -13,9 +13,8 @@ export const REVIEW_SCHEMA_PATH = join(__dirname, '..', 'schema.graphql');
 
 /** Composition root of the review subgraph (used by main.ts and by in-process tests). */
 export function startReviewService(config: ReviewConfig): Promise<RunningService> {
-  return startSubgraph('review', config, async ({ database, outbox, aggregateLock, tokens, log }) => {
+  return startSubgraph('review', config, ({ database, outbox, aggregateLock, tokens, log }) => {
     const reviews = new ReviewStore(database, outbox);
-    await reviews.ready();
     const stays = new StayDirectory(
       database,
       {

@@ -1,5 +1,5 @@
 import type { OutboxEntry } from '@roombook/contracts';
-import { outboxEntrySchema, saveVersioned, type AggregateStore, type OutboxRelay } from '@roombook/kernel';
+import { withOutbox, saveVersioned, type AggregateStore, type OutboxRelay } from '@roombook/kernel';
 import { Schema, Types, type Connection, type Model } from 'mongoose';
 import type { Room, RoomStatus } from './domain/room';
 
@@ -13,22 +13,26 @@ interface RoomDocument extends Omit<Room, 'id'> {
 const roomSchema = new Schema<RoomDocument>(
   {
     _id: { type: String, required: true },
-    hostId: { type: String, required: true, index: true },
+    hostId: { type: String, required: true },
     name: { type: String, required: true },
     description: { type: String, default: null },
     city: { type: String, required: true },
-    cityKey: { type: String, required: true, index: true },
+    cityKey: { type: String, required: true },
     capacity: { type: Number, required: true },
     pricePerNight: { amount: { type: Number, required: true }, currency: { type: String, required: true } },
     amenities: { type: [String], default: [] },
-    status: { type: String, enum: ['ACTIVE', 'REMOVED'], required: true, index: true },
+    status: { type: String, enum: ['ACTIVE', 'REMOVED'], required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     version: { type: Number, required: true },
-    outbox: { type: [outboxEntrySchema], default: [] },
   },
   { collection: 'rooms', versionKey: false },
 );
+roomSchema.plugin(withOutbox);
+// The list's query paths, each in id order (the list order and its cursor).
+roomSchema.index({ status: 1, _id: 1 });
+roomSchema.index({ cityKey: 1, status: 1, _id: 1 });
+roomSchema.index({ hostId: 1, status: 1, _id: 1 });
 
 export interface RoomListFilter {
   readonly city?: string | null;

@@ -31,6 +31,21 @@ export const outboxEntrySchema = new Schema<OutboxEntry>(
   { _id: false, minimize: false },
 );
 
+/** The field the relay finds pending outboxes by: set with the events, cleared once they are all out. */
+const PENDING = 'outboxPending';
+
+/**
+ * Gives an aggregate's schema its outbox: the `outbox` array and the indexed flag the relay finds
+ * pending events by, set whenever a document is saved with events (saveVersioned sets it on update).
+ */
+export function withOutbox(schema: Schema): void {
+  schema.add({ outbox: { type: [outboxEntrySchema], default: [] }, [PENDING]: { type: Boolean } });
+  schema.index({ [PENDING]: 1 }, { sparse: true });
+  schema.pre('save', function (this: { outbox: unknown[]; [PENDING]?: boolean }) {
+    if (this.outbox.length > 0) this[PENDING] = true;
+  });
+}
+
 /** What saveVersioned needs of a mongoose model (any model's updateOne fits). */
 export interface VersionedModel {
   updateOne(filter: object, update: object): PromiseLike<{ modifiedCount: number }>;
@@ -52,7 +67,9 @@ export async function saveVersioned(
     events: readonly OutboxEntry[];
   },
 ): Promise<boolean> {
-  const update: Record<string, unknown> = { $set: change.set };
+  const update: Record<string, unknown> = {
+    $set: change.events.length > 0 ? { ...change.set, [PENDING]: true } : change.set,
+  };
   if (change.unset?.length) update.$unset = Object.fromEntries(change.unset.map((field) => [field, 1]));
   if (change.events.length > 0) update.$push = { outbox: { $each: change.events } };
   const result = await model.updateOne({ _id: change.id, version: change.expectedVersion }, update);
@@ -61,12 +78,18 @@ export async function saveVersioned(
   return saved;
 }
 
-const IDLE_POLL_MS = 1_000;
+/**
+ * A write in this process nudges the relay; the poll only catches what no nudge announced (events
+ * a crashed replica left behind), so it can be rare.
+ */
+const IDLE_POLL_MS = 30_000;
 const MAX_BACKOFF_MS = 5_000;
 const PUBLISH_TIMEOUT_MS = 2_000;
 
 export class OutboxRelay {
   private readonly collections: Collection[] = [];
+  /** Collections whose documents written before the pending flag existed have been flagged. */
+  private readonly flagged = new WeakSet<Collection>();
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -103,7 +126,7 @@ export class OutboxRelay {
     let pending = 0;
     let oldest: string | null = null;
     for (const collection of this.collections) {
-      const documents = collection.find({ 'outbox.0': { $exists: true } }, { projection: { outbox: 1 } });
+      const documents = collection.find({ [PENDING]: true }, { projection: { outbox: 1 } });
       for await (const document of documents) {
         const entries = document.outbox as OutboxEntry[];
         pending += entries.length;
@@ -142,20 +165,36 @@ export class OutboxRelay {
   async publishPending(): Promise<number> {
     let published = 0;
     for (const collection of this.collections) {
-      const documents = collection.find({ 'outbox.0': { $exists: true } }, { projection: { outbox: 1 } });
+      await this.flagOlderDocuments(collection);
+      const documents = collection.find({ [PENDING]: true }, { projection: { outbox: 1 } });
       for await (const document of documents) {
+        const id = document._id;
         for (const entry of document.outbox as OutboxEntry[]) {
           await this.publish(entry);
           // Guarded by the head's id: a concurrent relay (another replica) that already popped it wins.
           // Under the aggregate's lock, so it never interleaves with a state change (see AggregateLock).
-          await this.lock.run(String(document._id), () =>
-            collection.updateOne({ _id: document._id, 'outbox.0.id': entry.id }, { $pop: { outbox: -1 } }),
+          await this.lock.run(String(id), () =>
+            collection.updateOne({ _id: id, 'outbox.0.id': entry.id }, { $pop: { outbox: -1 } }),
           );
           published += 1;
         }
+        // Only if it is empty: a change may have added events since.
+        await this.lock.run(String(id), () =>
+          collection.updateOne({ _id: id, 'outbox.0': { $exists: false } }, { $unset: { [PENDING]: '' } }),
+        );
       }
     }
     return published;
+  }
+
+  /** Once per collection: documents stored before the flag existed, with events still in their outbox. */
+  private async flagOlderDocuments(collection: Collection): Promise<void> {
+    if (this.flagged.has(collection)) return;
+    await collection.updateMany(
+      { 'outbox.0': { $exists: true }, [PENDING]: { $exists: false } },
+      { $set: { [PENDING]: true } },
+    );
+    this.flagged.add(collection);
   }
 
   private async publish(entry: OutboxEntry): Promise<void> {
