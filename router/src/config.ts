@@ -25,6 +25,11 @@ export const configSchema = z.object({
   MAX_QUEUED_EVENTS_PER_SUBSCRIPTION: z.coerce.number().int().min(1).default(100),
   /** graphql-ws: how often a WebSocket ping checks that a client is still there. */
   SUBSCRIPTION_KEEPALIVE_MS: z.coerce.number().int().min(100).default(12_000),
+  /**
+   * Identical query fetches of one caller to one subgraph in flight at once are sent once
+   * (never across callers, never a mutation). "false" sends every fetch.
+   */
+  MERGE_INFLIGHT_FETCHES: z.stringbool().default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   ...subgraphUrls,

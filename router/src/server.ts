@@ -47,7 +47,8 @@ export async function startRouter(
 
   const httpServer = createServer();
   let supergraphLoaded = false;
-  const gateway = createGateway(config, supergraphPath, metrics.registry);
+  const subgraphs = createGateway(config, supergraphPath, metrics.registry);
+  const { gateway } = subgraphs;
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate((loaded) => (apiSchema = loaded.apiSchema));
   const apollo = new ApolloServer<RouterContext>({
@@ -124,6 +125,7 @@ export async function startRouter(
       await live?.stop();
       await apollo.stop();
       await listening.close();
+      await subgraphs.close();
       await broker?.close();
     },
   };
