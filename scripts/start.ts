@@ -2,6 +2,8 @@
  * `npm start`: the whole supergraph on this machine. MongoDB and NATS (the configured ones, or
  * local servers with data under .data/), then every subgraph of the catalog, then the router.
  * Ctrl-C or SIGTERM stops them in reverse order; a service that dies stops everything.
+ * With `--compiled` (what `npm start` passes after `npm run build`) the services run from dist/
+ * as plain JavaScript; without it (`npm run dev`) from their TypeScript sources through tsx.
  */
 import { EXIT_CODE_BAD_CONFIG } from '@roombook/kernel';
 import { SUBGRAPHS } from '../subgraphs/catalog';
@@ -15,7 +17,7 @@ import {
 import { loadStartConfig, subgraphUrls } from './start/config';
 import { describeExit, launchService, ServiceStartError, type RunningService, type ServiceSpec } from './start/service';
 
-/** Generous: the first start of a service also compiles its TypeScript. */
+/** Generous: a service run from source compiles its TypeScript as it starts. */
 const READY_TIMEOUT_MS = 60_000;
 const SERVICE_STOP_GRACE_MS = 8_000;
 const STOP_DEADLINE_MS = 30_000;
@@ -79,9 +81,12 @@ async function main(): Promise<void> {
   );
 }
 
-async function launch(spec: Omit<ServiceSpec, 'print'>): Promise<RunningService> {
+const RUNS: ServiceSpec['runs'] = process.argv.includes('--compiled') ? 'compiled' : 'source';
+
+async function launch(spec: Omit<ServiceSpec, 'print' | 'runs'>): Promise<RunningService> {
   const service = await launchService({
     ...spec,
+    runs: RUNS,
     env: { ...spec.env, PORT: String(spec.port) },
     print: printFor(spec.name),
   });

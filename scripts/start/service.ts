@@ -1,12 +1,18 @@
+import path from 'node:path';
 import { REPO_ROOT } from '../infra/locations';
 import { startManagedProcess, type ManagedProcess, type ProcessExit } from '../infra/managedProcess';
 import { answers200, pollUntilReady } from '../infra/readiness';
 
-/** One of our own services (a subgraph or the router), run from its TypeScript source. */
+/** One of our own services (a subgraph or the router). */
 export interface ServiceSpec {
   readonly name: string;
-  /** Its main module, relative to the repository root. */
+  /** Its main module's TypeScript source, relative to the repository root. */
   readonly entry: string;
+  /**
+   * `compiled`: plain node runs its build under dist/ (`npm run build`), without tsx or source-map
+   * translation, as the images do. `source`: node runs the TypeScript through tsx (`npm run dev`).
+   */
+  readonly runs: 'compiled' | 'source';
   readonly port: number;
   /** Added to this process's environment. */
   readonly env: Readonly<Record<string, string>>;
@@ -35,7 +41,10 @@ export async function launchService(spec: ServiceSpec): Promise<RunningService> 
     name: spec.name,
     // `node --import tsx` rather than the tsx CLI: one process per service, which gets our signals itself.
     command: process.execPath,
-    args: ['--import', 'tsx', spec.entry],
+    args:
+      spec.runs === 'compiled'
+        ? [path.join('dist', spec.entry.replace(/\.ts$/, '.js'))]
+        : ['--import', 'tsx', spec.entry],
     cwd: REPO_ROOT,
     env: { ...process.env, ...spec.env },
     output: { onLine: spec.print },

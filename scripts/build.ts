@@ -1,0 +1,131 @@
+/**
+ * `npm run build`: the services as plain JavaScript under dist/, which `node` runs without tsx or
+ * any dev dependency (the runtime image is `npm ci --omit=dev` plus dist/):
+ *
+ *   node dist/router/src/main.js
+ *   node dist/subgraphs/<name>/src/main.js
+ *
+ * tsc compiles the sources (tsconfig.build.json) to CommonJS, keeping the repository's layout, so
+ * every path a module finds from its own `__dirname` holds in dist/ too once the files that are
+ * not TypeScript are copied beside it: each subgraph's schema.graphql, the supergraph, and the
+ * router's page assets. The workspace packages (@roombook/kernel, @roombook/contracts) point at
+ * their TypeScript sources; dist/ gets its own copy of their package.json, pointing at the
+ * compiled files, and dist/node_modules links to it, which Node finds before the repository's
+ * node_modules.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SUBGRAPHS } from '../subgraphs/catalog';
+
+const ROOT = path.resolve(__dirname, '..');
+export const DIST = path.join(ROOT, 'dist');
+
+/** Workspace packages the services import by name, and where their sources are. */
+const WORKSPACE_PACKAGES = [
+  { name: '@roombook/kernel', directory: 'packages/kernel' },
+  { name: '@roombook/contracts', directory: 'packages/contracts' },
+];
+
+/** Every workspace whose compiled files dist/ holds. */
+const WORKSPACE_DIRECTORIES = [
+  ...WORKSPACE_PACKAGES.map(({ directory }) => directory),
+  'router',
+  ...SUBGRAPHS.map(({ name }) => `subgraphs/${name}`),
+];
+
+/** Files read at run time relative to the module that reads them. */
+const ASSETS = [
+  'schema/supergraph.graphql',
+  ...SUBGRAPHS.map(({ name }) => `subgraphs/${name}/schema.graphql`),
+  ...filesUnder('router/src/explorer'),
+  ...filesUnder('router/src/livePage'),
+];
+
+function filesUnder(directory: string): string[] {
+  return fs
+    .readdirSync(path.join(ROOT, directory), { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && !entry.name.endsWith('.ts'))
+    .map((entry) => path.relative(ROOT, path.join(entry.parentPath, entry.name)));
+}
+
+/** "./src/index.ts" → "./src/index.js"; anything else as it is. */
+function compiled(target: unknown): unknown {
+  if (typeof target === 'string') return target.replace(/\.ts$/, '.js');
+  if (target !== null && typeof target === 'object') {
+    return Object.fromEntries(Object.entries(target).map(([key, value]) => [key, compiled(value)]));
+  }
+  return target;
+}
+
+function linkWorkspacePackage(dist: string, { name, directory }: { name: string; directory: string }): void {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, directory, 'package.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  const { main, exports, dependencies } = manifest;
+  const distManifest = {
+    name,
+    version: manifest.version,
+    private: true,
+    main: compiled(main),
+    exports: compiled(exports),
+    dependencies,
+  };
+  fs.writeFileSync(path.join(dist, directory, 'package.json'), `${JSON.stringify(distManifest, null, 2)}\n`);
+
+  const link = path.join(dist, 'node_modules', name);
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  fs.symlinkSync(path.relative(path.dirname(link), path.join(dist, directory)), link, 'dir');
+}
+
+/**
+ * npm installs a workspace's dependency inside the workspace (`<workspace>/node_modules`) when
+ * another version of it sits at the root (lru-cache 11 for the kernel, 5 at the root): the
+ * compiled files find it through a link there. In the image the link points at the production
+ * install's copy, beside dist/.
+ */
+function linkNestedDependencies(dist: string): void {
+  for (const directory of WORKSPACE_DIRECTORIES) {
+    const nested = path.join(ROOT, directory, 'node_modules');
+    const link = path.join(dist, directory, 'node_modules');
+    if (!fs.existsSync(nested) || !fs.existsSync(path.dirname(link))) continue;
+    fs.symlinkSync(path.relative(path.dirname(link), nested), link, 'dir');
+  }
+}
+
+/**
+ * Builds into `dist` (default dist/). Node finds the services' dependencies by walking up from
+ * there, so it must lie inside the repository (or, in the image, beside /app/node_modules).
+ */
+export function build(dist: string = DIST): void {
+  fs.rmSync(dist, { recursive: true, force: true });
+  const tsc = spawnSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', dist],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+  if (tsc.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (exit ${tsc.status})`);
+
+  for (const asset of ASSETS) {
+    fs.mkdirSync(path.dirname(path.join(dist, asset)), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, asset), path.join(dist, asset));
+  }
+  // The compiled files are CommonJS whatever a package.json above dist/ may say.
+  fs.writeFileSync(
+    path.join(dist, 'package.json'),
+    `${JSON.stringify({ type: 'commonjs', private: true }, null, 2)}\n`,
+  );
+  for (const workspacePackage of WORKSPACE_PACKAGES) linkWorkspacePackage(dist, workspacePackage);
+  linkNestedDependencies(dist);
+}
+
+if (require.main === module) {
+  try {
+    build();
+    console.log(`Built into ${path.relative(process.cwd(), DIST) || '.'}/`);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+}
