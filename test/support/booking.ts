@@ -52,3 +52,24 @@ export async function reservationStatus(system: TestSystem, id: string, token: s
   if (response.errors) throw new Error(`reservation failed: ${JSON.stringify(response.errors)}`);
   return response.data!.reservation;
 }
+
+/**
+ * Books stay after stay for a test file: each starts 3 days after the last, so none overlap in a
+ * room, and each must be answered without errors.
+ */
+export function stayBooker(
+  system: () => TestSystem,
+  { firstNight, nights = 2 }: { firstNight: number; nights?: number },
+) {
+  let lastNight = firstNight;
+  return async (roomId: string, token: string, { card = 'tok_visa', operation = RESERVE } = {}) => {
+    const checkIn = (lastNight += 3);
+    const response = await system().graphql(
+      operation,
+      { input: stay(roomId, checkIn, checkIn + nights, { paymentMethod: { token: card } }) },
+      token,
+    );
+    expect(response.errors).toBeUndefined();
+    return response.data!.reserveRoom as { id: string; status: string; updatedAt: string };
+  };
+}

@@ -1,5 +1,5 @@
 import { errorCodes } from '../../../test/support/graphqlClient';
-import { CANCEL, RESERVE, registerRoom, stay } from '../../../test/support/booking';
+import { CANCEL, registerRoom, stayBooker } from '../../../test/support/booking';
 import { eventually, readStream } from '../../../test/support/streams';
 import { startSystem, type TestSystem } from '../../../test/support/system';
 import { tokenFor } from '../../../test/support/tokens';
@@ -47,17 +47,8 @@ beforeAll(async () => {
 });
 afterAll(() => system.stop());
 
-let nextNight = 30;
-async function book(roomId: string, card = 'tok_visa') {
-  const checkIn = (nextNight += 3);
-  const response = await system.graphql(
-    RESERVE,
-    { input: stay(roomId, checkIn, checkIn + 2, { paymentMethod: { token: card } }) },
-    gus,
-  );
-  expect(response.errors).toBeUndefined();
-  return response.data!.reserveRoom as { id: string; status: string; updatedAt: string };
-}
+const bookStay = stayBooker(() => system, { firstNight: 30 });
+const book = (roomId: string, card = 'tok_visa') => bookStay(roomId, gus, { card });
 
 async function row(roomId: string, token = hana) {
   const response = await system.graphql(ROOM_DASHBOARD, { roomId }, token);

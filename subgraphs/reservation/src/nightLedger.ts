@@ -37,12 +37,24 @@ const nightId = (roomId: string, night: string) => `${roomId}|${night}`;
 export const nightIdsOf = (roomId: string, checkIn: string, checkOut: string): string[] =>
   nightsOf(checkIn, checkOut).map((night) => nightId(roomId, night));
 
+/** How much of the ledger one sweep round reads: up to pagesPerRound pages of pageSize claims. */
+export interface NightSweepOptions {
+  readonly pageSize?: number;
+  readonly pagesPerRound?: number;
+}
+
 /** Claims of room-nights: one document per night held by a PENDING, CONFIRMED or CANCELLATION_REQUESTED stay. */
 export class NightLedger {
   private readonly claims: Model<NightClaim>;
+  private readonly sweepPageSize: number;
+  private readonly sweepPagesPerRound: number;
+  /** The last claim the sweep looked at; null: start from the first. */
+  private sweepPosition: string | null = null;
 
-  constructor(database: Connection) {
+  constructor(database: Connection, options: NightSweepOptions = {}) {
     this.claims = database.model<NightClaim>('NightClaim', nightClaimSchema);
+    this.sweepPageSize = options.pageSize ?? 1000;
+    this.sweepPagesPerRound = options.pagesPerRound ?? 10;
   }
 
   /** All nights or none: returns the attempt id, or null when any night is taken. */
@@ -79,6 +91,14 @@ export class NightLedger {
     return (await this.takenOf([{ roomId, checkIn, checkOut }])).size === 0;
   }
 
+  /** The reservations holding any night of this stay. */
+  async holdersOf(roomId: string, checkIn: string, checkOut: string): Promise<Set<string>> {
+    const claims = await this.claims
+      .find({ _id: { $in: nightIdsOf(roomId, checkIn, checkOut) } }, { reservationId: 1 })
+      .lean<{ reservationId: string }[]>();
+    return new Set(claims.map((claim) => claim.reservationId));
+  }
+
   /** Of the nights of these stays, those claimed, as "<roomId>|<night>": one query for them all. */
   async takenOf(stays: readonly RoomStay[]): Promise<Set<string>> {
     const ids = stays.flatMap(({ roomId, checkIn, checkOut }) => nightIdsOf(roomId, checkIn, checkOut));
@@ -88,14 +108,34 @@ export class NightLedger {
 
   /**
    * Frees nights a crash left behind: claims older than `graceMs` whose reservation was never
-   * stored, or has since been rejected or cancelled.
+   * stored, or has since been rejected or cancelled. Walks the claims in `_id` order a page at a
+   * time, up to `sweepPagesPerRound` pages, and goes on where it stopped at the next round: reading
+   * only the oldest page every round never reached the orphans once a page's worth of claims were
+   * legitimately held longer than the grace period.
    */
   async sweep(graceMs: number, isStillHeld: (reservationIds: string[]) => Promise<Set<string>>): Promise<number> {
-    const stale = await this.claims
-      .find({ claimedAt: { $lt: new Date(Date.now() - graceMs) } }, { reservationId: 1 })
-      .limit(1000)
-      .lean<{ reservationId: string }[]>();
-    const ids = [...new Set(stale.map((claim) => claim.reservationId))];
+    const cutoff = new Date(Date.now() - graceMs);
+    let freed = 0;
+    for (let page = 0; page < this.sweepPagesPerRound; page++) {
+      const after = this.sweepPosition;
+      const claims = await this.claims
+        .find({ claimedAt: { $lt: cutoff }, ...(after === null ? {} : { _id: { $gt: after } }) }, { reservationId: 1 })
+        .sort({ _id: 1 })
+        .limit(this.sweepPageSize)
+        .lean<{ _id: string; reservationId: string }[]>();
+      freed += await this.freeOrphans(claims, isStillHeld);
+      // A short page is the end of the ledger: the next round starts from the beginning again.
+      this.sweepPosition = claims.length < this.sweepPageSize ? null : (claims.at(-1)?._id ?? null);
+      if (this.sweepPosition === null) break;
+    }
+    return freed;
+  }
+
+  private async freeOrphans(
+    claims: readonly { reservationId: string }[],
+    isStillHeld: (reservationIds: string[]) => Promise<Set<string>>,
+  ): Promise<number> {
+    const ids = [...new Set(claims.map((claim) => claim.reservationId))];
     if (ids.length === 0) return 0;
     const held = await isStillHeld(ids);
     const orphaned = ids.filter((id) => !held.has(id));

@@ -12,13 +12,12 @@ import {
 } from '@roombook/kernel';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import DataLoader from 'dataloader';
-import { availabilityOf } from './checkingAvailability/availability';
+import { availabilityOf, type AvailabilityQuestion } from './checkingAvailability/availability';
 import { cancelReservation } from './cancelling/cancelReservation';
 import type { ReservationDependencies } from './dependencies';
 import { assertMaySee } from './domain/access';
 import type { Reservation } from './domain/reservation';
 import { assertStayDates, type ReserveRoomInput } from './domain/stay';
-import type { RoomStay } from './nightLedger';
 import { reserveRoom } from './reserving/reserveRoom';
 
 const AVAILABILITY = Symbol('availability');
@@ -37,8 +36,8 @@ export function reservationResolvers(deps: ReservationDependencies): GraphQLReso
       context,
       AVAILABILITY,
       () =>
-        new DataLoader<RoomStay, boolean, string>((stays) => availabilityOf(deps, stays), {
-          cacheKeyFn: ({ roomId, checkIn, checkOut }) => `${roomId}|${checkIn}|${checkOut}`,
+        new DataLoader<AvailabilityQuestion, boolean, string>((questions) => availabilityOf(deps, questions), {
+          cacheKeyFn: ({ roomId, checkIn, checkOut, roomStatus }) => `${roomId}|${checkIn}|${checkOut}|${roomStatus}`,
         }),
     );
 
@@ -76,14 +75,15 @@ export function reservationResolvers(deps: ReservationDependencies): GraphQLReso
       room: (reservation: Reservation) => ({ __typename: 'Room', id: reservation.roomId }),
     },
     Room: {
-      __resolveReference: ({ id }: { id: string }) => ({ id }),
+      // The gateway sends `status` with the reference whenever isAvailable is asked (@requires).
+      __resolveReference: ({ id, status }: { id: string; status?: string }) => ({ id, status }),
       isAvailable: (
-        { id }: { id: string },
+        { id, status }: { id: string; status: string },
         { checkIn, checkOut }: { checkIn: string; checkOut: string },
         context: RequestContext,
       ) => {
         assertStayDates(checkIn, checkOut);
-        return availability(context).load({ roomId: id, checkIn, checkOut });
+        return availability(context).load({ roomId: id, checkIn, checkOut, roomStatus: status });
       },
     },
   };

@@ -16,6 +16,7 @@ import { reservationLookupHandler } from './lookingUp/reservationLookup';
 import { NightLedger } from './nightLedger';
 import { PaymentGateway } from './paymentGateway';
 import { roomEventConsumer } from './replicatingRooms/onRoomEvent';
+import { BookingsInFlight } from './reserving/bookingsInFlight';
 import { ReservationStore } from './reservationStore';
 import { reservationResolvers } from './resolvers';
 import { RoomDirectory } from './roomDirectory';
@@ -62,6 +63,7 @@ export function startReservationService(config: ReservationConfig): Promise<Runn
       rooms,
       payments,
       transitions,
+      bookingsInFlight: new BookingsInFlight(),
       sealer: new Sealer(config.SUBGRAPH_SECRET, CARD_TOKEN_SEAL_PURPOSE),
       clock: systemClock,
     };

@@ -1,3 +1,4 @@
+import { MongoClient } from 'mongodb';
 import { errorCodes } from '../../../test/support/graphqlClient';
 import {
   CANCEL,
@@ -9,6 +10,8 @@ import {
   stay,
 } from '../../../test/support/booking';
 import { eventually } from '../../../test/support/streams';
+import { nightsOf } from '../src/domain/stay';
+import { idempotentId } from '../src/reserving/reserveRoom';
 import { startSystem, type TestSystem } from '../../../test/support/system';
 import { tokenFor } from '../../../test/support/tokens';
 
@@ -157,6 +160,16 @@ describe('cancelling', () => {
     expect(errorCodes(await system.graphql(CANCEL, { id: 'no-such-reservation' }))).toEqual(['UNAUTHENTICATED']);
   });
 
+  it('refuses a cancellation reason longer than 500 characters, naming the argument and the rule', async () => {
+    const roomId = await registerRoom(system, host);
+    const id = (await reserve(stay(roomId, 64, 65))).data!.reserveRoom.id as string;
+    const response = await system.graphql(CANCEL, { id, reason: 'x'.repeat(90_000) }, guest);
+    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.errors![0].message).toBe('reason must be at most 500 characters');
+    expect(response.errors![0].extensions?.field).toBe('reason');
+    expect((await reservationStatus(system, id, guest)).status).toBe('CONFIRMED');
+  });
+
   it('cancels and refunds the upcoming bookings of a removed room, with reason "room removed"', async () => {
     const roomId = await registerRoom(system, host);
     const ids = [
@@ -165,6 +178,8 @@ describe('cancelling', () => {
     ];
     const removed = await system.graphql(`mutation($id: ID!) { removeRoom(id: $id) { status } }`, { id: roomId }, host);
     expect(removed.data?.removeRoom.status).toBe('REMOVED');
+    // At once: the room service's own status comes with the room, no event has to reach a replica.
+    expect(await isAvailable(roomId, 90, 91)).toBe(false);
 
     for (const id of ids) {
       const cancelled = await eventually(
@@ -189,6 +204,11 @@ describe('validation', () => {
     ['input.checkOut', { checkIn: inDays(5), checkOut: inDays(5) }, /^input\.checkOut must be after input\.checkIn$/],
     ['input.checkOut', { checkIn: inDays(5), checkOut: inDays(3) }, /^input\.checkOut must be after input\.checkIn$/],
     ['input.checkOut', { checkIn: inDays(1), checkOut: inDays(367) }, /^input\.checkOut must be at most 365 nights/],
+    [
+      'input.checkIn',
+      { checkIn: '9999-01-01', checkOut: '9999-01-03' },
+      /^input\.checkIn must be at most 730 days after today/,
+    ],
     ['input.guests', { guests: 0 }, /^input\.guests must be at least 1$/],
     ['input.guests', { guests: 3 }, /^input\.guests must be between 1 and the room's capacity \(2\)$/],
   ])('rejects a bad %s with BAD_USER_INPUT naming the field', async (field, override, message) => {
@@ -269,5 +289,62 @@ describe('idempotency keys', () => {
     expect(retry).toEqual(first);
     const other = await reserve(stay(roomId, 113, 114, { idempotencyKey: 'checkout-7f3a' }), otherGuest);
     expect(other.data?.reserveRoom.id).not.toBe(first.id);
+  });
+
+  it('answers twenty concurrent retries with one key with the one reservation, charged once', async () => {
+    const roomId = await registerRoom(system, host);
+    const mongo = await new MongoClient(system.mongoUrl).connect();
+    try {
+      const payment = mongo.db(`${system.dbPrefix}_payment`);
+      // A few rounds: one round of twenty does not always hit the race.
+      for (const round of [0, 1, 2]) {
+        const input = stay(roomId, 120 + 5 * round, 123 + 5 * round, {
+          idempotencyKey: `checkout-concurrent-${round}`,
+        });
+        const answers = await Promise.all(Array.from({ length: 20 }, () => reserve(input)));
+        expect(answers.flatMap((answer) => errorCodes(answer))).toEqual([]);
+        const ids = new Set(answers.map((answer) => answer.data!.reserveRoom.id as string));
+        expect(ids.size).toBe(1);
+        const [id] = [...ids];
+        expect(await payment.collection('payments').countDocuments({ reservationId: id })).toBe(1);
+        // The simulated provider's own record of money moved for it.
+        const moved = await payment
+          .collection<{ _id: string }>('provider_ledger')
+          .find({ _id: { $regex: `:${id}$` } })
+          .toArray();
+        expect(moved.map((entry) => entry._id)).toEqual([`charge:${id}`]);
+      }
+    } finally {
+      await mongo.close();
+    }
+  });
+
+  it('tells a retry to come back, not that the room is taken, while another replica holds its nights unstored', async () => {
+    const roomId = await registerRoom(system, host);
+    const input = stay(roomId, 140, 142, { idempotencyKey: 'checkout-other-replica' });
+    // Another replica claimed the nights for this very booking and has not stored it yet.
+    const id = idempotentId('gus', 'checkout-other-replica');
+    const mongo = await new MongoClient(system.mongoUrl).connect();
+    try {
+      const claims = mongo.db(`${system.dbPrefix}_reservation`).collection<{ _id: string }>('night_claims');
+      await claims.insertMany(
+        nightsOf(input.checkIn, input.checkOut).map((night) => ({
+          _id: `${roomId}|${night}`,
+          roomId,
+          night,
+          reservationId: id,
+          attempt: 'other-replica',
+          claimedAt: new Date(),
+        })),
+      );
+      const retry = await reserve(input);
+      expect(retry.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([
+        ['SERVICE_UNAVAILABLE', 'input.idempotencyKey'],
+      ]);
+      // Someone else's booking of those nights is still ROOM_UNAVAILABLE.
+      expect(errorCodes(await reserve(input, otherGuest))).toEqual(['ROOM_UNAVAILABLE']);
+    } finally {
+      await mongo.close();
+    }
   });
 });

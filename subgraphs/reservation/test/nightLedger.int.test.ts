@@ -42,4 +42,37 @@ describe('NightLedger', () => {
     expect(await ledger.isFree('room-b', '2030-02-05', '2030-02-06')).toBe(false);
     await sweepDatabase.close();
   });
+
+  it('reaches orphans behind more than a page of claims that are legitimately held', async () => {
+    // Three year-long stays: 1,095 held claims, all older than the grace period, more than one
+    // page of the sweep; the crash left its claims behind them.
+    const sweepDatabase = await mongoose.createConnection(testMongoUrl(), { dbName: `${prefix}_pages` }).asPromise();
+    const ledger = new NightLedger(sweepDatabase);
+    await sweepDatabase.model('NightClaim').init();
+    for (const [index, year] of ['2031', '2032', '2033'].entries()) {
+      expect(await ledger.claim('room-held', `${year}-01-01`, `${year}-12-31`, `held-${index}`)).not.toBeNull();
+    }
+    expect(await ledger.claim('room-orphan', '2031-03-01', '2031-03-11', 'crashed-before-insert')).not.toBeNull();
+    const stillHeld = async (ids: string[]) => new Set(ids.filter((id) => id.startsWith('held-')));
+
+    expect(await ledger.sweep(0, stillHeld)).toBe(10);
+    expect(await ledger.isFree('room-orphan', '2031-03-01', '2031-03-11')).toBe(true);
+    expect(await ledger.isFree('room-held', '2032-01-01', '2032-12-31')).toBe(false);
+    await sweepDatabase.close();
+  });
+
+  it('reads a bounded part of the ledger per round and goes on where it stopped at the next', async () => {
+    const sweepDatabase = await mongoose.createConnection(testMongoUrl(), { dbName: `${prefix}_rounds` }).asPromise();
+    const ledger = new NightLedger(sweepDatabase, { pageSize: 2, pagesPerRound: 1 });
+    await sweepDatabase.model('NightClaim').init();
+    await ledger.claim('room-held', '2031-01-01', '2031-01-05', 'held');
+    await ledger.claim('room-orphan', '2031-01-01', '2031-01-03', 'crashed-before-insert');
+    const stillHeld = async (ids: string[]) => new Set(ids.filter((id) => id === 'held'));
+
+    const freedPerRound = [];
+    for (let round = 0; round < 4; round++) freedPerRound.push(await ledger.sweep(0, stillHeld));
+    expect(freedPerRound).toEqual([0, 0, 2, 0]);
+    expect(await ledger.isFree('room-orphan', '2031-01-01', '2031-01-03')).toBe(true);
+    await sweepDatabase.close();
+  });
 });

@@ -12,6 +12,7 @@ import {
   confirm,
   paymentDeclined,
   requestCancellation,
+  parseCancellationReason,
   requestReservation,
   type BookableRoom,
   type Reservation,
@@ -66,6 +67,8 @@ describe('stay rules', () => {
     ['input.checkOut', { checkOut: '2026-12-01' }, 'after input.checkIn'],
     ['input.checkOut', { checkOut: '2025-12-01' }, 'after input.checkIn'],
     ['input.checkOut', { checkOut: '2027-12-02' }, 'at most 365 nights'],
+    ['input.checkIn', { checkIn: '9999-01-01', checkOut: '9999-01-03' }, 'at most 730 days after today (2026-11-21)'],
+    ['input.checkIn', { checkIn: '2028-11-21', checkOut: '2028-11-22' }, 'at most 730 days after today'],
     ['input.checkIn', { checkIn: '2026-02-30' }, 'calendar date'],
     ['input.guests', { guests: 0 }, 'at least 1'],
     ['input.paymentMethod.token', { paymentMethod: { token: ' ' } }, '1..200 characters'],
@@ -79,6 +82,10 @@ describe('stay rules', () => {
 
   it('accepts today and exactly 365 nights', () => {
     expect(() => parseStayRequest(input({ checkIn: '2026-11-21', checkOut: '2027-11-21' }), now)).not.toThrow();
+  });
+
+  it('accepts a stay starting 730 days from today', () => {
+    expect(() => parseStayRequest(input({ checkIn: '2028-11-20', checkOut: '2028-11-23' }), now)).not.toThrow();
   });
 
   it('counts nights half-open, so back-to-back stays share none', () => {
@@ -149,5 +156,15 @@ describe('who may see and cancel', () => {
     expect(() => assertMayCancel(user('gus'), given())).not.toThrow();
     expect(() => assertMayCancel(user('hana', ['HOST']), given())).not.toThrow();
     expect(() => assertMayCancel(user('eve'), given())).toThrow(Forbidden);
+  });
+});
+
+describe('cancellation reasons', () => {
+  it('keeps a reason of up to 500 characters and refuses a longer one, naming the argument', () => {
+    expect(parseCancellationReason('x'.repeat(500))).toBe('x'.repeat(500));
+    expect(parseCancellationReason(null)).toBeNull();
+    const attempt = () => parseCancellationReason('x'.repeat(90_000));
+    expect(attempt).toThrow(InvalidInput);
+    expect(attempt).toThrow('reason must be at most 500 characters');
   });
 });

@@ -1,5 +1,5 @@
 import { errorCodes } from '../../../test/support/graphqlClient';
-import { CANCEL, RESERVE, registerRoom, stay } from '../../../test/support/booking';
+import { CANCEL, registerRoom, stayBooker } from '../../../test/support/booking';
 import { eventually, readStream } from '../../../test/support/streams';
 import { startSystem, type TestSystem } from '../../../test/support/system';
 import { tokenFor } from '../../../test/support/tokens';
@@ -33,18 +33,9 @@ beforeAll(async () => {
 });
 afterAll(() => system.stop());
 
-let nextNight = 20;
+const bookStay = stayBooker(() => system, { firstNight: 20 });
 /** A stay of the guest's in the room, settled as the card token says; returns the reservation. */
-async function book(roomId: string, token: string, card = 'tok_visa') {
-  const checkIn = (nextNight += 3);
-  const response = await system.graphql(
-    RESERVE,
-    { input: stay(roomId, checkIn, checkIn + 2, { paymentMethod: { token: card } }) },
-    token,
-  );
-  expect(response.errors).toBeUndefined();
-  return response.data!.reserveRoom as { id: string; status: string };
-}
+const book = (roomId: string, token: string, card = 'tok_visa') => bookStay(roomId, token, { card });
 
 async function write(input: Record<string, unknown>, token = gus) {
   return system.graphql(WRITE, { input }, token);

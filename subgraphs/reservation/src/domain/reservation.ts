@@ -64,6 +64,16 @@ export function paymentDeclined(reservation: Reservation, reason: string, now: D
   return null;
 }
 
+export const MAX_REASON_LENGTH = 500;
+
+/** The reason a client gives for cancelling: kept in the history and sent in events, so bounded. */
+export function parseCancellationReason(reason: string | null): string | null {
+  if (reason !== null && reason.length > MAX_REASON_LENGTH) {
+    throw new InvalidInput('reason', `must be at most ${MAX_REASON_LENGTH} characters`);
+  }
+  return reason;
+}
+
 export function requestCancellation(reservation: Reservation, reason: string | null, now: Date): Reservation | null {
   switch (reservation.status) {
     case 'PENDING':

@@ -1,6 +1,8 @@
 import { InvalidInput, addDays, daysBetween, isCalendarDate, today } from '@roombook/kernel/domain';
 
 export const MAX_NIGHTS = 365;
+/** How far ahead a stay may start: no room's price or calendar is planned further out. */
+export const MAX_DAYS_AHEAD = 730;
 const MAX_TEXT = 200;
 
 export interface StayRequest {
@@ -26,6 +28,9 @@ export function parseStayRequest(input: ReserveRoomInput, now: Date): StayReques
   if (input.roomId.trim() === '') throw new InvalidInput('input.roomId', 'must not be empty');
   assertStayDates(input.checkIn, input.checkOut, 'input.');
   if (input.checkIn < today(now)) throw new InvalidInput('input.checkIn', `must be today (${today(now)}) or later`);
+  if (daysBetween(today(now), input.checkIn) > MAX_DAYS_AHEAD) {
+    throw new InvalidInput('input.checkIn', `must be at most ${MAX_DAYS_AHEAD} days after today (${today(now)})`);
+  }
   if (!Number.isInteger(input.guests) || input.guests < 1) throw new InvalidInput('input.guests', 'must be at least 1');
   const token = input.paymentMethod.token.trim();
   if (token === '' || token.length > MAX_TEXT) {

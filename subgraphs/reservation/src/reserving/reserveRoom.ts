@@ -1,9 +1,9 @@
-import { NotFound, RoomUnavailable, requireRole, type Identity } from '@roombook/kernel';
+import { NotFound, RoomUnavailable, ServiceUnavailable, requireRole, type Identity } from '@roombook/kernel';
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { ReservationDependencies } from '../dependencies';
 import { confirm, paymentDeclined, requestReservation, type Reservation } from '../domain/reservation';
-import { parseStayRequest, type ReserveRoomInput } from '../domain/stay';
+import { parseStayRequest, type ReserveRoomInput, type StayRequest } from '../domain/stay';
 import { reservationEvent } from '../events';
 
 /**
@@ -19,18 +19,31 @@ export async function reserveRoom(
   const guest = requireRole(identity, 'GUEST');
   const now = deps.clock();
   const stay = parseStayRequest(input, now);
-  const id = stay.idempotencyKey ? idempotentId(guest.userId, stay.idempotencyKey) : new Types.ObjectId().toHexString();
-  if (stay.idempotencyKey) {
-    const earlier = await deps.store.findById(id);
-    if (earlier) return earlier;
-  }
+  if (!stay.idempotencyKey) return book(deps, guest.userId, stay, new Types.ObjectId().toHexString(), now);
+  const id = idempotentId(guest.userId, stay.idempotencyKey);
+  // A retry that arrives while the first attempt is still running joins it: racing it for the
+  // nights would lose and answer ROOM_UNAVAILABLE for a booking that is being made (and paid).
+  return deps.bookingsInFlight.join(
+    id,
+    async () => (await deps.store.findById(id)) ?? book(deps, guest.userId, stay, id, now),
+  );
+}
 
+async function book(
+  deps: ReservationDependencies,
+  guestId: string,
+  stay: StayRequest,
+  id: string,
+  now: Date,
+): Promise<Reservation> {
   const room = await deps.rooms.find(stay.roomId);
   if (!room) throw new NotFound('Room', stay.roomId, 'input.roomId');
-  const reservation = requestReservation(id, guest.userId, stay, room, now);
+  const reservation = requestReservation(id, guestId, stay, room, now);
 
   const attempt = await deps.ledger.claim(room.id, stay.checkIn, stay.checkOut, id);
   if (!attempt) {
+    const earlier = stay.idempotencyKey ? await sameBookingElsewhere(deps, id, stay) : null;
+    if (earlier) return earlier;
     throw new RoomUnavailable(
       `Room ${room.id} is already booked for a night between ${stay.checkIn} and ${stay.checkOut}`,
     );
@@ -47,7 +60,7 @@ export async function reserveRoom(
   const outcome = await deps.payments.authorize({
     reservationId: id,
     roomId: room.id,
-    guestId: guest.userId,
+    guestId,
     hostId: room.hostId,
     amount: reservation.totalPrice,
     token: stay.paymentToken,
@@ -63,7 +76,27 @@ export async function reserveRoom(
   }
 }
 
+/**
+ * The nights are taken; by this very booking, when another replica is making it with the same key
+ * right now (the in-process join cannot see it). Its stored reservation is the answer; while it is
+ * still between claiming and storing, the client is told to retry rather than that the room is taken.
+ */
+async function sameBookingElsewhere(
+  deps: ReservationDependencies,
+  id: string,
+  stay: StayRequest,
+): Promise<Reservation | null> {
+  const earlier = await deps.store.findById(id);
+  if (earlier) return earlier;
+  if ((await deps.ledger.holdersOf(stay.roomId, stay.checkIn, stay.checkOut)).has(id)) {
+    throw new ServiceUnavailable('A booking with this idempotencyKey is still being made; retry shortly', {
+      field: 'input.idempotencyKey',
+    });
+  }
+  return null;
+}
+
 /** Same user, same key: same reservation id, so a retry finds the first booking. */
-function idempotentId(guestId: string, key: string): string {
+export function idempotentId(guestId: string, key: string): string {
   return createHash('sha256').update(`${guestId}\u0000${key}`).digest('hex').slice(0, 24);
 }
