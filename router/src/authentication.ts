@@ -1,5 +1,8 @@
 import { ANONYMOUS, USER_ROLES, Unauthenticated, type Identity, type UserRole } from '@roombook/kernel';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+
+/** A client token without exp would be valid forever once leaked: refused. */
+const REQUIRED_CLAIMS: JWTVerifyOptions = { requiredClaims: ['exp'] };
 
 /**
  * Verifies the client's bearer token. No token: anonymous. A token that is malformed, forged or
@@ -11,10 +14,12 @@ export class UserAuthenticator {
   constructor(options: { secret: string; jwksUrl?: string | undefined }) {
     if (options.jwksUrl) {
       const keys = createRemoteJWKSet(new URL(options.jwksUrl));
-      this.verify = async (token) => (await jwtVerify(token, keys, { algorithms: ['RS256'] })).payload;
+      this.verify = async (token) =>
+        (await jwtVerify(token, keys, { ...REQUIRED_CLAIMS, algorithms: ['RS256'] })).payload;
     } else {
       const key = new TextEncoder().encode(options.secret);
-      this.verify = async (token) => (await jwtVerify(token, key, { algorithms: ['HS256'] })).payload;
+      this.verify = async (token) =>
+        (await jwtVerify(token, key, { ...REQUIRED_CLAIMS, algorithms: ['HS256'] })).payload;
     }
   }
 
@@ -22,7 +27,7 @@ export class UserAuthenticator {
     return (await this.authenticate(authorization)).identity;
   }
 
-  /** The identity, and when its token expires (ms since the epoch; null: no token, or no `exp`). */
+  /** The identity, and when its token expires (ms since the epoch; null: no token). */
   async authenticate(
     authorization: string | undefined,
   ): Promise<{ readonly identity: Identity; readonly expiresAt: number | null }> {
@@ -36,7 +41,9 @@ export class UserAuthenticator {
       throw new Unauthenticated(
         error instanceof errors.JWTExpired
           ? 'The token has expired'
-          : 'The token is invalid (malformed or wrong signature)',
+          : error instanceof errors.JWTClaimValidationFailed && error.claim === 'exp'
+            ? 'The token has no expiry (exp)'
+            : 'The token is invalid (malformed or wrong signature)',
       );
     }
     if (typeof payload.sub !== 'string' || payload.sub === '')

@@ -1,4 +1,4 @@
-import { DEV_SUBGRAPH_SECRET } from '@roombook/kernel';
+import { DEV_SUBGRAPH_SECRET, drainDelay, natsStreamReplicas } from '@roombook/kernel';
 import { z } from 'zod';
 import { ROUTER_PORT, SUBGRAPHS, subgraphUrlVariable } from '../../subgraphs/catalog';
 
@@ -15,10 +15,27 @@ export const configSchema = z.object({
   /** When set, RS256 tokens are verified against this JWKS instead of JWT_SECRET. */
   JWT_JWKS_URL: z.url().optional(),
   SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_SUBGRAPH_SECRET),
+  /** How long the identity token the router signs for a subgraph fetch is valid. */
+  IDENTITY_TOKEN_LIFETIME_S: z.coerce.number().int().min(1).max(3600).default(60),
   /** Where live subscriptions get their events; without it, subscriptions are refused. */
   NATS_URL: z.string().min(1).optional(),
+  NATS_STREAM_REPLICAS: natsStreamReplicas,
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(100_000),
+  /** Operation limits, checked before any subgraph is called (see queryCost.ts for how cost is counted). */
+  MAX_QUERY_ALIASES: z.coerce.number().int().min(1).default(15),
+  MAX_ROOT_FIELDS: z.coerce.number().int().min(1).default(10),
+  MAX_QUERY_FIELDS: z.coerce.number().int().min(1).default(250),
+  MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(1).default(50),
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(5_000),
+  /** How long one fetch of a query plan may take before the router answers SERVICE_UNAVAILABLE for it. */
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
+  /** Load shedding: operations executing at once, and how many more may wait, for how long. */
+  MAX_CONCURRENT_OPERATIONS: z.coerce.number().int().min(1).default(50),
+  MAX_QUEUED_OPERATIONS: z.coerce.number().int().min(0).default(200),
+  OPERATION_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).default(1_000),
+  /** The Retry-After (seconds) of an operation refused because the router is at capacity. */
+  SHED_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).default(1),
   /** graphql-ws: subscriptions one connection may hold at once. */
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(20),
   /** graphql-ws: payloads waiting for a client that does not read, before it is dropped. */
@@ -30,6 +47,13 @@ export const configSchema = z.object({
    * (never across callers, never a mutation). "false" sends every fetch.
    */
   MERGE_INFLIGHT_FETCHES: z.stringbool().default(true),
+  /**
+   * Another supergraph to serve than the checked-in one (a subgraph not named by a
+   * SUBGRAPH_<NAME>_URL is called at the URL the supergraph gives it).
+   */
+  SUPERGRAPH_PATH: z.string().min(1).optional(),
+  /** How long a stopping router keeps serving, not ready, before it stops listening (see drainDelayMs). */
+  DRAIN_DELAY_MS: drainDelay,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   ...subgraphUrls,
@@ -37,6 +61,6 @@ export const configSchema = z.object({
 
 export type RouterConfig = z.infer<typeof configSchema>;
 
-export function subgraphUrl(config: RouterConfig, name: string): string {
-  return (config as Record<string, unknown>)[subgraphUrlVariable(name)] as string;
+export function subgraphUrl(config: RouterConfig, name: string): string | undefined {
+  return (config as Record<string, unknown>)[subgraphUrlVariable(name)] as string | undefined;
 }

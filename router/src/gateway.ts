@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { Gauge, type Registry } from 'prom-client';
-import type { Identity } from '@roombook/kernel';
+import type { Identity, InternalTokens } from '@roombook/kernel';
 import type { RouterConfig } from './config';
 import { subgraphUrl } from './config';
 import { SubgraphClient, subgraphClientMetrics } from './subgraphClient';
 
 export interface RouterContext {
+  /** Signed for each subgraph fetch (see SubgraphClient), so a long plan's later fetches carry a valid token. */
   readonly identity: Identity;
-  /** The identity, signed once per request for every subgraph the plan calls. */
-  readonly identityToken: string;
+  /** Aborted when the HTTP client went away (see deadlines.ts); subscriptions have none. */
+  readonly clientGone?: AbortSignal;
 }
 
 export interface Gateway {
@@ -18,7 +19,12 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export function createGateway(config: RouterConfig, supergraphPath: string, registry: Registry): Gateway {
+export function createGateway(
+  config: RouterConfig,
+  supergraphPath: string,
+  registry: Registry,
+  tokens: InternalTokens,
+): Gateway {
   const metrics = subgraphClientMetrics(registry);
   const clients: SubgraphClient[] = [];
   // @apollo/gateway sends usage metrics to Apollo's servers unless this is set when it is built
@@ -26,8 +32,15 @@ export function createGateway(config: RouterConfig, supergraphPath: string, regi
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(supergraphPath, 'utf8'),
-    buildService: ({ name }) => {
-      const client = new SubgraphClient(name, subgraphUrl(config, name), metrics, config.MERGE_INFLIGHT_FETCHES);
+    buildService: ({ name, url }) => {
+      const client = new SubgraphClient(
+        name,
+        subgraphUrl(config, name) ?? url!,
+        metrics,
+        config.MERGE_INFLIGHT_FETCHES,
+        tokens,
+        config.SUBGRAPH_TIMEOUT_MS,
+      );
       clients.push(client);
       return client;
     },

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -14,6 +15,7 @@ import {
   createLogger,
   createMetrics,
   createServiceApp,
+  drainDelayMs,
   httpStatusFor,
   listen,
   type RunningService,
@@ -25,8 +27,12 @@ import { UserAuthenticator } from './authentication';
 import { DEV_JWT_SECRET, type RouterConfig } from './config';
 import { explorerRoutes, sandboxWithOfflineExplorer } from './explorer';
 import { createGateway, type RouterContext } from './gateway';
+import { clientGone } from './deadlines';
 import { livePageRoutes } from './livePage';
+import { loadShedding } from './loadShedding';
 import { operationMetrics } from './operationMetrics';
+import { clientMistakes } from './requestErrors';
+import { operationLimits } from './queryCost';
 import { LiveSubscriptions } from './subscriptions/liveServer';
 
 export const DEFAULT_SUPERGRAPH_PATH = join(__dirname, '..', '..', 'schema', 'supergraph.graphql');
@@ -42,19 +48,23 @@ export async function startRouter(
   const log = createLogger('router', config.LOG_LEVEL);
   const metrics = createMetrics('router');
   const authenticator = new UserAuthenticator({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL });
-  const tokens = new InternalTokens(config.SUBGRAPH_SECRET);
+  const tokens = new InternalTokens(config.SUBGRAPH_SECRET, 'router', config.IDENTITY_TOKEN_LIFETIME_S);
   const production = config.NODE_ENV === 'production';
 
   const httpServer = createServer();
   let supergraphLoaded = false;
-  const subgraphs = createGateway(config, supergraphPath, metrics.registry);
+  const subgraphs = createGateway(config, config.SUPERGRAPH_PATH ?? supergraphPath, metrics.registry, tokens);
   const { gateway } = subgraphs;
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate((loaded) => (apiSchema = loaded.apiSchema));
   const apollo = new ApolloServer<RouterContext>({
     gateway,
+    // Our drain handles SIGTERM; Apollo's own handler would re-raise it and cut the drain short.
+    stopOnTerminationSignals: false,
     csrfPrevention: true,
     introspection: !production,
+    // No "Did you mean ...?" in production: it would reveal the schema that introspection hides.
+    hideSchemaDetailsFromClientErrors: production,
     // Reported as a validation error (400), not thrown (which Apollo would answer with a 500).
     validationRules: [
       maxDepthRule({
@@ -72,13 +82,17 @@ export async function startRouter(
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageDisabled() : sandboxWithOfflineExplorer<RouterContext>(),
       operationMetrics<RouterContext>(metrics.registry),
+      clientMistakes<RouterContext>(),
+      operationLimits<RouterContext>(config),
     ],
   });
   await apollo.start();
   supergraphLoaded = true;
 
   // Live subscriptions follow NATS; without NATS_URL the router serves queries and mutations only.
-  const broker = config.NATS_URL ? await connectBroker(config.NATS_URL, 'router', log) : undefined;
+  const broker = config.NATS_URL
+    ? await connectBroker(config.NATS_URL, 'router', log, { streamReplicas: config.NATS_STREAM_REPLICAS })
+    : undefined;
   const live =
     broker &&
     new LiveSubscriptions({
@@ -86,7 +100,6 @@ export async function startRouter(
       apollo,
       schema: () => apiSchema!,
       authenticator,
-      tokens,
       broker,
       log,
       registry: metrics.registry,
@@ -96,21 +109,32 @@ export async function startRouter(
         maxQueuedPerSubscription: config.MAX_QUEUED_EVENTS_PER_SUBSCRIPTION,
         keepAliveMs: config.SUBSCRIPTION_KEEPALIVE_MS,
         maxDepth: config.MAX_QUERY_DEPTH,
+        operation: config,
       },
     });
   await live?.start();
 
-  const app = createServiceApp(metrics, () => supergraphLoaded && (broker?.isConnected() ?? true));
+  let draining = false;
+  const app = createServiceApp(metrics, () => !draining && supergraphLoaded && (broker?.isConnected() ?? true));
   if (!production) app.use(explorerRoutes());
   app.use(livePageRoutes());
   app.use(
     '/graphql',
+    loadShedding(
+      {
+        maxConcurrent: config.MAX_CONCURRENT_OPERATIONS,
+        maxQueued: config.MAX_QUEUED_OPERATIONS,
+        queueTimeoutMs: config.OPERATION_QUEUE_TIMEOUT_MS,
+        retryAfterSeconds: config.SHED_RETRY_AFTER_SECONDS,
+      },
+      metrics.registry,
+    ),
     express.json({ limit: config.MAX_BODY_BYTES }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const identity = await identify(authenticator, req.header('authorization'));
-        return { identity, identityToken: await tokens.sign(identity) };
-      },
+      context: async ({ req, res }) => ({
+        identity: await identify(authenticator, req.header('authorization')),
+        clientGone: clientGone(res),
+      }),
     }),
   );
   app.use(requestErrors);
@@ -120,7 +144,16 @@ export async function startRouter(
     name: 'router',
     port: listening.port,
     url: `http://127.0.0.1:${listening.port}/graphql`,
+    drainDelayMs: drainDelayMs(config),
+    /**
+     * Not ready at once, still serving HTTP and subscriptions for DRAIN_DELAY_MS (until load
+     * balancers have seen it); then subscribers are told to reconnect elsewhere (1001), in-flight
+     * requests finish, and the connections close.
+     */
     async stop() {
+      draining = true;
+      log.info({ drainDelayMs: drainDelayMs(config) }, 'draining: not ready, still serving');
+      await delay(drainDelayMs(config));
       supergraphLoaded = false;
       await live?.stop();
       await apollo.stop();

@@ -1,4 +1,5 @@
-import { IDENTITY_HEADER, InternalTokens } from '@roombook/kernel';
+import { DEV_SUBGRAPH_SECRET, IDENTITY_HEADER, InternalTokens } from '@roombook/kernel';
+import { SignJWT } from 'jose';
 import { startSystem, type TestSystem } from '../../test/support/system';
 import { bearer, errorCodes, postGraphQL } from '../../test/support/graphqlClient';
 import { tokenFor } from '../../test/support/tokens';
@@ -22,6 +23,8 @@ describe('client tokens', () => {
     ['malformed', () => Promise.resolve('not-a-jwt')],
     ['forged (wrong secret)', () => tokenFor('mallory', ['ADMIN'], { secret: 'some-other-secret-of-32-characters!!' })],
     ['expired', () => tokenFor('alice', ['HOST'], { expiresAt: Math.floor(Date.now() / 1000) - 60 })],
+    // A token that never expires is a credential that cannot be taken back once leaked.
+    ['never-expiring (no exp)', () => tokenFor('alice', ['HOST'], { expiresAt: null })],
   ])('answers UNAUTHENTICATED for a %s token, even on a public query', async (_kind, makeToken) => {
     const response = await system.graphql(PUBLIC_QUERY, {}, await makeToken());
     expect(response.status).toBe(401);
@@ -46,15 +49,53 @@ describe('subgraphs trust only the router', () => {
       { 'x-user-id': 'mallory', 'x-roles': 'HOST', [IDENTITY_HEADER]: 'eyJhbGciOiJub25lIn0.e30.' },
     );
     expect(errorCodes(madeUp)).toEqual(['UNAUTHENTICATED']);
-    const forged = await new InternalTokens('a-secret-that-is-not-the-routers').sign({
-      kind: 'user',
-      userId: 'mallory',
-      roles: ['HOST'],
-    });
+    const forged = await new InternalTokens('a-secret-that-is-not-the-routers').sign(
+      { kind: 'user', userId: 'mallory', roles: ['HOST'] },
+      'room',
+    );
     const signedWrong = await postGraphQL(room.url, registerRoom, {}, { [IDENTITY_HEADER]: forged });
     expect(errorCodes(signedWrong)).toEqual(['UNAUTHENTICATED']);
     const noHeader = await postGraphQL(room.url, PUBLIC_QUERY, {}, bearer(await tokenFor('alice', ['HOST'])));
     expect(errorCodes(noHeader)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('refuses an identity token without an expiry (exp), even signed with the right secret', async () => {
+    const neverExpiring = await new SignJWT({ kind: 'user', roles: ['HOST'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('roombook')
+      .setAudience('room')
+      .setSubject('hana')
+      .setIssuedAt()
+      .sign(new TextEncoder().encode(DEV_SUBGRAPH_SECRET));
+    const response = await postGraphQL(
+      system.subgraph('room').url,
+      registerRoom,
+      {},
+      {
+        [IDENTITY_HEADER]: neverExpiring,
+      },
+    );
+    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('refuses a genuine identity token addressed to another subgraph', async () => {
+    const room = system.subgraph('room');
+    const tokens = new InternalTokens(DEV_SUBGRAPH_SECRET);
+    const hana = { kind: 'user', userId: 'hana', roles: ['HOST'] } as const;
+    const forPayment = await postGraphQL(
+      room.url,
+      registerRoom,
+      {},
+      { [IDENTITY_HEADER]: await tokens.sign(hana, 'payment') },
+    );
+    expect(errorCodes(forPayment)).toEqual(['UNAUTHENTICATED']);
+    const forRoom = await postGraphQL(
+      room.url,
+      registerRoom,
+      {},
+      { [IDENTITY_HEADER]: await tokens.sign(hana, 'room') },
+    );
+    expect(forRoom.errors).toBeUndefined();
   });
 });
 

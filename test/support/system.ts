@@ -114,6 +114,7 @@ export async function startSystem(
     const child = await launchService({
       name,
       entry,
+      runs: 'source',
       port,
       env: { ...environment, ...options.processes!.environment, PORT: String(port) },
       print: (line) => options.processes?.onLine?.(name, line),
@@ -180,6 +181,7 @@ export async function startSystem(
       const replica = await launchService({
         name: `${name}-replica`,
         entry: `subgraphs/${name}/src/main.ts`,
+        runs: 'source',
         port,
         env: environmentOf(name, port),
         print: (line) => {
@@ -198,6 +200,7 @@ export async function startSystem(
       const router = await launchService({
         name: 'router-replica',
         entry: 'router/src/main.ts',
+        runs: 'source',
         port,
         env: {
           PORT: String(port),

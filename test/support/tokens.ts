@@ -7,12 +7,10 @@ export type TestRole = 'HOST' | 'GUEST' | 'ADMIN';
 export function tokenFor(
   sub: string,
   roles: readonly TestRole[],
-  options: { secret?: string; expiresAt?: number } = {},
+  /** `expiresAt: null`: a token without `exp`, which no one should accept. */
+  options: { secret?: string; expiresAt?: number | null } = {},
 ): Promise<string> {
-  return new SignJWT({ roles })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime(options.expiresAt ?? '1h')
-    .sign(new TextEncoder().encode(options.secret ?? DEV_JWT_SECRET));
+  const jwt = new SignJWT({ roles }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt();
+  if (options.expiresAt !== null) jwt.setExpirationTime(options.expiresAt ?? '1h');
+  return jwt.sign(new TextEncoder().encode(options.secret ?? DEV_JWT_SECRET));
 }

@@ -20,6 +20,7 @@ export type ChargeRequest = z.output<typeof chargeRequestSchema>;
  * saga. The card token travels here in the clear, over the internal network only, and is never logged.
  */
 export const PAYMENT_AUTHORIZATION = {
+  service: 'payment',
   path: '/internal/payments/authorize',
   request: chargeRequestSchema.extend({
     token: z.string().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),

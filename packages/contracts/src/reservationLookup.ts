@@ -7,6 +7,7 @@ import { reservationFactsSchema } from './reservations';
  * older state). `version` is the aggregateVersion its latest event carries.
  */
 export const RESERVATION_LOOKUP = {
+  service: 'reservation',
   path: '/internal/reservations/lookup',
   request: z.object({ reservationId: z.string().trim().min(1).max(200) }),
   response: z.object({

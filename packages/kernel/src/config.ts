@@ -11,20 +11,43 @@ export class ConfigError extends Error {
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 const nodeEnv = z.enum(['development', 'test', 'production']).default('development');
 
+/**
+ * How long a stopping service stays up, answering but not ready, before it stops listening: load
+ * balancers learn of readiness by polling, so requests keep arriving for a while after SIGTERM.
+ * Unset: PRODUCTION_DRAIN_DELAY_MS in production, 0 elsewhere (see drainDelayMs).
+ */
+export const drainDelay = z.coerce.number().int().min(0).max(120_000).optional();
+/**
+ * Copies JetStream keeps of each stream: 1 on a single server, 3 on a three-node cluster (so a
+ * stream outlives a node). Every service provisions the streams, so all must say the same.
+ */
+export const natsStreamReplicas = z.coerce.number().int().min(1).max(5).default(1);
+const PRODUCTION_DRAIN_DELAY_MS = 5_000;
+
+export function drainDelayMs(config: { readonly DRAIN_DELAY_MS?: number; readonly NODE_ENV: string }): number {
+  return config.DRAIN_DELAY_MS ?? (config.NODE_ENV === 'production' ? PRODUCTION_DRAIN_DELAY_MS : 0);
+}
+
 /** Local-only default, documented in the README; production refuses it (see assertProductionSecrets). */
 export const DEV_SUBGRAPH_SECRET = 'dev-only-subgraph-secret-change-me';
 
 /** Variables every subgraph reads. Each subgraph extends this with its own. */
 export const subgraphEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535),
+  /** Subgraphs are for the router, not for clients: loopback only unless a container needs 0.0.0.0. */
+  HOST: z.string().min(1).default('127.0.0.1'),
   MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL'),
   /** Database names are `<prefix>_<service>`; tests set a unique prefix so they never touch npm start's data. */
   MONGO_DB_PREFIX: z
     .string()
     .regex(/^[a-z][a-z0-9_]{0,40}$/, 'lower-case letters, digits and _')
     .default('roombook'),
+  /** How long a database operation waits for an unreachable server before the client is told SERVICE_UNAVAILABLE. */
+  MONGO_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   NATS_URL: z.string().min(1),
+  NATS_STREAM_REPLICAS: natsStreamReplicas,
   SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_SUBGRAPH_SECRET),
+  DRAIN_DELAY_MS: drainDelay,
   LOG_LEVEL: logLevel,
   NODE_ENV: nodeEnv,
 });
@@ -84,16 +107,32 @@ function describeIssue(issue: z.core.$ZodIssue, value: string | undefined): stri
   return issue.message;
 }
 
-/** Secrets with a documented local default must be set for real in production. */
+/**
+ * Fewer distinct characters than this and a secret is a pattern, not a secret ("aaaa…", "abab…").
+ * A random secret of 32 characters almost never has so few (`openssl rand -hex 32`, as .env.example says, practically never).
+ */
+export const MIN_SECRET_DISTINCT_CHARACTERS = 8;
+
+/**
+ * Secrets with a documented local default must be set for real in production: not the default
+ * (spaces around it or something appended do not make it secret), and not a guessable pattern.
+ * One problem per secret, never its value.
+ */
 export function assertProductionSecrets(
   nodeEnvironment: string,
   secrets: Record<string, { value: string; devDefault: string }>,
 ): void {
   if (nodeEnvironment !== 'production') return;
-  const unset = Object.entries(secrets)
-    .filter(([, secret]) => secret.value === secret.devDefault)
-    .map(([name]) => `${name}: must be set in production (the local default is public)`);
-  if (unset.length > 0) throw new ConfigError(unset);
+  const problems = Object.entries(secrets).flatMap(([name, { value, devDefault }]) => {
+    if (value.includes(devDefault.trim())) return [`${name}: must be set in production (the local default is public)`];
+    if (new Set(value).size < MIN_SECRET_DISTINCT_CHARACTERS) {
+      return [
+        `${name}: must have at least ${MIN_SECRET_DISTINCT_CHARACTERS} distinct characters in production (generate one: openssl rand -hex 32)`,
+      ];
+    }
+    return [];
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 export function databaseName(config: Pick<SubgraphConfig, 'MONGO_DB_PREFIX'>, service: string): string {

@@ -1,13 +1,18 @@
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { type ConnectOptions, type Connection } from 'mongoose';
 
 /** Each service has its own database; no service ever opens another's. */
-export async function connectDatabase(url: string, databaseName: string): Promise<Connection> {
-  const connection = mongoose.createConnection(url, {
+export async function connectDatabase(url: string, databaseName: string, timeoutMs = 10_000): Promise<Connection> {
+  // mongoose reads bufferTimeoutMS from a connection's options, though its ConnectOptions type omits it.
+  const options: ConnectOptions & { bufferTimeoutMS: number } = {
     dbName: databaseName,
-    serverSelectionTimeoutMS: 10_000,
+    // Both bound how long an operation waits while the server cannot be reached: the driver's
+    // choice of a server, and mongoose's queue while it is disconnected.
+    serverSelectionTimeoutMS: timeoutMs,
+    bufferTimeoutMS: timeoutMs,
     // FerretDB and a standalone mongod have no sessions-based retryable writes; keep behaviour identical on both.
     retryWrites: false,
-  });
+  };
+  const connection = mongoose.createConnection(url, options);
   await connection.asPromise();
   return connection;
 }
@@ -18,4 +23,25 @@ export function isDatabaseConnected(connection: Connection): boolean {
 
 export function isDuplicateKeyError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}
+
+/**
+ * The server could not be reached (none to select, the network dropped, or the operation waited
+ * in mongoose's queue while disconnected): a dependency is down, not a bug.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (
+      cause instanceof mongoose.mongo.MongoServerSelectionError ||
+      cause instanceof mongoose.mongo.MongoNetworkError ||
+      cause instanceof mongoose.mongo.MongoTopologyClosedError ||
+      cause instanceof mongoose.mongo.MongoNotConnectedError ||
+      cause instanceof mongoose.Error.MongooseServerSelectionError
+    ) {
+      return true;
+    }
+    // Mongoose gives its queue timeout no class of its own.
+    if (cause instanceof mongoose.Error && / buffering timed out after /.test(cause.message)) return true;
+  }
+  return false;
 }

@@ -28,21 +28,22 @@ export class ServiceClient {
     timeoutMs: number,
   ): Promise<Response> {
     const url = new URL(endpoint.path, baseUrl).toString();
-    const answer = endpoint.response.safeParse(await this.postJson<unknown>(url, request, timeoutMs));
+    const answer = endpoint.response.safeParse(await this.postJson<unknown>(endpoint.service, url, request, timeoutMs));
     if (!answer.success) {
       throw new ServiceCallFailed(url, 200, new Error(`unexpected answer: ${describeIssues(answer.error.issues)}`));
     }
     return answer.data;
   }
 
-  async postJson<Response>(url: string, body: unknown, timeoutMs: number): Promise<Response> {
+  /** `target`: the service at `url`, the only one that accepts the identity token sent. */
+  async postJson<Response>(target: string, url: string, body: unknown, timeoutMs: number): Promise<Response> {
     let response: globalThis.Response;
     try {
       response = await fetch(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [IDENTITY_HEADER]: await this.tokens.sign({ kind: 'service', service: this.service }),
+          [IDENTITY_HEADER]: await this.tokens.sign({ kind: 'service', service: this.service }, target),
         },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
@@ -56,12 +57,14 @@ export class ServiceClient {
 
   /** A GraphQL request to a subgraph; GraphQL errors count as a failed call. */
   async graphql<Data>(
+    target: string,
     url: string,
     query: string,
     variables: Record<string, unknown>,
     timeoutMs: number,
   ): Promise<Data> {
     const result = await this.postJson<{ data?: Data; errors?: { message: string }[] }>(
+      target,
       url,
       { query, variables },
       timeoutMs,

@@ -12,7 +12,14 @@ import express from 'express';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import type { Connection } from 'mongoose';
 import { AggregateLock } from './aggregates/aggregateLock';
-import { DEV_SUBGRAPH_SECRET, assertProductionSecrets, databaseName, type SubgraphConfig } from './config';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  DEV_SUBGRAPH_SECRET,
+  assertProductionSecrets,
+  databaseName,
+  drainDelayMs,
+  type SubgraphConfig,
+} from './config';
 import { connectDatabase, isDatabaseConnected } from './database';
 import { EventConsumer, type ConsumerSpec } from './events/consumer';
 import { connectBroker, type Broker } from './events/nats';
@@ -57,6 +64,9 @@ export interface RunningService {
   readonly name: string;
   readonly port: number;
   readonly url: string;
+  /** How long stop() keeps serving, not ready, before it stops listening (DRAIN_DELAY_MS). */
+  readonly drainDelayMs?: number;
+  /** Drains (see startSubgraph), then stops. */
   stop(): Promise<void>;
 }
 
@@ -64,7 +74,13 @@ const MAX_BODY = '100kb';
 
 /**
  * Starts a subgraph: database, broker (streams provisioned), outbox relay, consumers, and the
- * HTTP server with /graphql, /health/*, /metrics. Stops in reverse order.
+ * HTTP server with /graphql, /health/*, /metrics.
+ *
+ * stop() drains, so that a rolling update loses and fails nothing: readiness answers 503 at once
+ * while everything keeps serving for DRAIN_DELAY_MS (until load balancers have seen it); then the
+ * server stops taking connections and the consumers stop taking messages, while in-flight requests
+ * finish and the messages being handled finish and are acked; then the outbox relay publishes what
+ * they wrote; then the connections close.
  */
 export async function startSubgraph(
   name: string,
@@ -77,9 +93,9 @@ export async function startSubgraph(
   });
   const log = createLogger(name, config.LOG_LEVEL);
   const metrics = createMetrics(name);
-  const database = await connectDatabase(config.MONGO_URL, databaseName(config, name));
-  const broker = await connectBroker(config.NATS_URL, name, log);
-  const tokens = new InternalTokens(config.SUBGRAPH_SECRET);
+  const database = await connectDatabase(config.MONGO_URL, databaseName(config, name), config.MONGO_TIMEOUT_MS);
+  const broker = await connectBroker(config.NATS_URL, name, log, { streamReplicas: config.NATS_STREAM_REPLICAS });
+  const tokens = new InternalTokens(config.SUBGRAPH_SECRET, name);
   const aggregateLock = new AggregateLock();
   const outbox = new OutboxRelay(broker, log, metrics, aggregateLock);
   const parts = await build({ name, config, log, database, broker, outbox, aggregateLock, tokens, metrics });
@@ -90,7 +106,12 @@ export async function startSubgraph(
   const httpServer = createServer();
   const apollo = new ApolloServer<RequestContext>({
     schema: buildSubgraphSchema([{ typeDefs: parts.typeDefs, resolvers: parts.resolvers }]),
+    // Outside NODE_ENV=test Apollo would stop itself on SIGTERM and re-raise the signal, killing
+    // the process before the drain (see lifecycle.ts) has run: the signal is ours to handle.
+    stopOnTerminationSignals: false,
     formatError: createErrorFormatter(log, config.NODE_ENV !== 'production'),
+    // Whoever reaches a subgraph gets no "Did you mean ...?" revealing its schema in production.
+    hideSchemaDetailsFromClientErrors: config.NODE_ENV === 'production',
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
@@ -103,7 +124,8 @@ export async function startSubgraph(
   });
   await apollo.start();
 
-  const app = createServiceApp(metrics, () => isDatabaseConnected(database) && broker.isConnected());
+  let draining = false;
+  const app = createServiceApp(metrics, () => !draining && isDatabaseConnected(database) && broker.isConnected());
   if (parts.internalHandlers) mountInternalHandlers(app, parts.internalHandlers, tokens, log);
   app.use(
     '/graphql',
@@ -112,7 +134,7 @@ export async function startSubgraph(
       context: async ({ req }) => ({ identity: await verifiedIdentity(tokens, req.header(IDENTITY_HEADER)), log }),
     }),
   );
-  const listening = await listen(httpServer, app, config.PORT, log);
+  const listening = await listen(httpServer, app, config.PORT, log, config.HOST);
 
   const consumers = (parts.consumers ?? []).map((spec) => new EventConsumer(spec, broker, log, metrics));
   await Promise.all(consumers.map((consumer) => consumer.start()));
@@ -122,12 +144,16 @@ export async function startSubgraph(
     name,
     port: listening.port,
     url: `http://127.0.0.1:${listening.port}/graphql`,
+    drainDelayMs: drainDelayMs(config),
     async stop() {
-      await apollo.stop();
-      await listening.close();
-      await Promise.all(consumers.map((consumer) => consumer.stop()));
-      await outbox.stop();
+      draining = true;
+      log.info({ drainDelayMs: drainDelayMs(config) }, 'draining: not ready, still serving');
+      await delay(drainDelayMs(config));
+      await Promise.all([apollo.stop(), ...consumers.map((consumer) => consumer.stop())]);
+      // Background work (sweeps, recovery) stops before the last flush, so what it wrote goes out too.
       await parts.onStop?.();
+      await outbox.stop();
+      await listening.close();
       await broker.close();
       await database.close();
     },

@@ -67,7 +67,7 @@ async function startTestbed(latencyMs: number): Promise<Testbed> {
     payments: database.collection('payments'),
     ledger: database.collection('provider_ledger'),
     authorize: (body) =>
-      client.postJson<PaymentAuthorizationResponse>(`${baseUrl}${PAYMENT_AUTHORIZATION.path}`, body, 10_000),
+      client.postJson<PaymentAuthorizationResponse>('payment', `${baseUrl}${PAYMENT_AUTHORIZATION.path}`, body, 10_000),
     async publishReservationEvent(subject, event, msgID = event.id) {
       return (await broker.jetstream.publish(subject, JSON.stringify(event), { msgID })).seq;
     },
@@ -198,19 +198,18 @@ describe('payment service', () => {
           body: JSON.stringify(authorization(randomUUID())),
         });
       expect((await post({})).status).toBe(401);
-      const userToken = await new InternalTokens(bed.config.SUBGRAPH_SECRET).sign({
-        kind: 'user',
-        userId: 'gus',
-        roles: ['GUEST'],
-      });
+      const userToken = await new InternalTokens(bed.config.SUBGRAPH_SECRET).sign(
+        { kind: 'user', userId: 'gus', roles: ['GUEST'] },
+        'payment',
+      );
       expect((await post({ [IDENTITY_HEADER]: userToken })).status).toBe(401);
     });
 
     it('answers 400 naming the field, never echoing the card token', async () => {
-      const serviceToken = await new InternalTokens(bed.config.SUBGRAPH_SECRET).sign({
-        kind: 'service',
-        service: 'reservation',
-      });
+      const serviceToken = await new InternalTokens(bed.config.SUBGRAPH_SECRET).sign(
+        { kind: 'service', service: 'reservation' },
+        'payment',
+      );
       const url = bed.service.url.replace(/\/graphql$/, '/internal/payments/authorize');
       const response = await fetch(url, {
         method: 'POST',
@@ -389,7 +388,7 @@ describe('payment service', () => {
 
     const ask = async (query: string, variables: Record<string, unknown>, identity: Identity) =>
       postGraphQL(bed.service.url, query, variables, {
-        [IDENTITY_HEADER]: await new InternalTokens(bed.config.SUBGRAPH_SECRET).sign(identity),
+        [IDENTITY_HEADER]: await new InternalTokens(bed.config.SUBGRAPH_SECRET).sign(identity, 'payment'),
       });
     const user = (userId: string, roles: ('HOST' | 'GUEST' | 'ADMIN')[]): Identity => ({ kind: 'user', userId, roles });
 

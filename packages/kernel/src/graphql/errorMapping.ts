@@ -1,5 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
+import { isDatabaseUnreachable } from '../database';
 import { DomainError, type ErrorCode, assertUnreachable } from '../errors';
 import type { Logger } from '../logger';
 
@@ -35,6 +36,15 @@ export function createErrorFormatter(log: Logger, exposeInternals: boolean) {
         ...formatted,
         message: original.message,
         extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+      };
+    }
+    if (isDatabaseUnreachable(original)) {
+      // The driver's message names the server's address: logged, never sent to the client.
+      log.warn({ err: original, path: formatted.path }, 'database unreachable');
+      return {
+        ...formatted,
+        message: 'The database cannot be reached; retry later',
+        extensions: { code: 'SERVICE_UNAVAILABLE' satisfies ErrorCode },
       };
     }
     const code = formatted.extensions?.code;

@@ -6,6 +6,8 @@ import type { Logger } from '../logger';
 
 /** A service-to-service endpoint as @roombook/contracts defines it: path, request and response schemas. */
 export interface InternalEndpoint<Request, Response> {
+  /** The service that serves it: the audience of the caller's identity token. */
+  readonly service: string;
   readonly path: string;
   readonly request: z.ZodType<Request>;
   readonly response: z.ZodType<Response>;

@@ -38,14 +38,21 @@ export interface ListeningServer {
   close(): Promise<void>;
 }
 
-export async function listen(server: Server, app: Express, port: number, log: Logger): Promise<ListeningServer> {
+/** Listens on `host`, or on every interface when none is given. */
+export async function listen(
+  server: Server,
+  app: Express,
+  port: number,
+  log: Logger,
+  host?: string,
+): Promise<ListeningServer> {
   server.on('request', app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => resolve());
+    server.listen(port, host, () => resolve());
   });
-  const actualPort = (server.address() as AddressInfo).port;
-  log.info({ port: actualPort }, 'listening');
+  const { address, port: actualPort } = server.address() as AddressInfo;
+  log.info({ address, port: actualPort }, 'listening');
   return {
     server,
     port: actualPort,
