@@ -6,12 +6,15 @@ import { SUBGRAPHS } from '../subgraphs/catalog';
 
 export const SUPERGRAPH_PATH = join(__dirname, 'supergraph.graphql');
 
-/** Composes the supergraph from each subgraph's schema.graphql, in catalog order. */
-export function composeSupergraph(): string {
+/**
+ * Composes the supergraph from each subgraph's schema.graphql, in catalog order, with each
+ * subgraph at its default local port unless `urlOf` says otherwise.
+ */
+export function composeSupergraph(urlOf: (name: string) => string | undefined = () => undefined): string {
   const result = composeServices(
     SUBGRAPHS.map(({ name, port }) => ({
       name,
-      url: `http://localhost:${port}/graphql`,
+      url: urlOf(name) ?? `http://localhost:${port}/graphql`,
       typeDefs: parse(readFileSync(join(__dirname, '..', 'subgraphs', name, 'schema.graphql'), 'utf8')),
     })),
   );

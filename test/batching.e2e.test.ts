@@ -54,7 +54,7 @@ const READS = ['find', 'findOne', 'countDocuments', 'aggregate'];
 const readsOf = (queries: Query[], collection: string) =>
   queries.filter((query) => query.collection === collection && READS.includes(query.method));
 
-it('answers isAvailable for a page of 20 rooms with one query of the night ledger', async () => {
+it('answers isAvailable for a page of 20 rooms with one query of the night ledger and nothing else', async () => {
   const city = `Batchville-${Date.now()}`;
   const rooms: string[] = [];
   for (let index = 0; index < 20; index += 1) rooms.push(await registerRoom(system, host, { city }));
@@ -80,7 +80,8 @@ it('answers isAvailable for a page of 20 rooms with one query of the night ledge
     { id: rooms[3], isAvailable: false },
   ]);
   expect(readsOf(queries, 'night_claims')).toHaveLength(1);
-  expect(readsOf(queries, 'room_replicas')).toHaveLength(1);
+  // Whether each room is listed comes from the room service with the page, not from a lookup.
+  expect(readsOf(queries, 'room_replicas')).toHaveLength(0);
 });
 
 it("reads the payments and rooms of a guest's page of reservations with one query each", async () => {
@@ -111,4 +112,33 @@ it("reads the payments and rooms of a guest's page of reservations with one quer
   expect(readsOf(queries, 'payments')).toHaveLength(1);
   expect(batchReads(queries, 'rooms')).toHaveLength(1);
   expect(readsOf(queries, 'rooms')).toHaveLength(1);
+});
+
+it('counts a list only when the client asks for its totalCount', async () => {
+  const city = `Countham-${Date.now()}`;
+  for (let index = 0; index < 3; index += 1) await registerRoom(system, host, { city });
+  const page = (fields: string) => `query($city: String!) { rooms(filter: { city: $city }, first: 2) { ${fields} } }`;
+  // This list's reads (the outbox relay reads the collection too, for its own reasons).
+  const listReads = (queries: Query[]) =>
+    readsOf(queries, 'rooms').filter((query) => JSON.stringify(query.filter).includes(city.toLowerCase()));
+
+  let withoutCount: GraphQLResponse<Record<string, any>> | undefined;
+  const pageReads = await queriesDuring(async () => {
+    withoutCount = await system.graphql(page('edges { node { id } } pageInfo { hasNextPage }'), { city });
+  });
+  expect(withoutCount!.data!.rooms.edges).toHaveLength(2);
+  expect(withoutCount!.data!.rooms.pageInfo.hasNextPage).toBe(true);
+  expect(listReads(pageReads).map((query) => query.method)).toEqual(['find']);
+
+  let withCount: GraphQLResponse<Record<string, any>> | undefined;
+  const countedReads = await queriesDuring(async () => {
+    withCount = await system.graphql(page('totalCount edges { node { id } }'), { city });
+  });
+  expect(withCount!.errors).toBeUndefined();
+  expect(withCount!.data!.rooms.totalCount).toBe(3);
+  expect(
+    listReads(countedReads)
+      .map((query) => query.method)
+      .sort(),
+  ).toEqual(['countDocuments', 'find']);
 });

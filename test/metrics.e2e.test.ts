@@ -10,7 +10,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { parse as parseYaml } from 'yaml';
 import { ROUTER_PORT, SUBGRAPHS as CATALOG } from '../subgraphs/catalog';
-import { registerRoom, stay } from './support/booking';
+import { registerRoom, stayBooker } from './support/booking';
 import { eventually } from './support/streams';
 import { startSystem, type SubgraphName, type TestSystem } from './support/system';
 import { tokenFor } from './support/tokens';
@@ -55,17 +55,8 @@ const metricOf =
   async () =>
     valueOf(await scrape(urlOf(service)), name, labels);
 
-let nextNight = 20;
-async function book(roomId: string, card = 'tok_visa', operation = BOOK) {
-  const checkIn = (nextNight += 3);
-  const response = await system.graphql(
-    operation,
-    { input: stay(roomId, checkIn, checkIn + 1, { paymentMethod: { token: card } }) },
-    guest,
-  );
-  expect(response.errors).toBeUndefined();
-  return response.data!.reserveRoom as { id: string; status: string };
-}
+const bookStay = stayBooker(() => system, { firstNight: 20, nights: 1 });
+const book = (roomId: string, card = 'tok_visa', operation = BOOK) => bookStay(roomId, guest, { card, operation });
 
 it('counts a booking, a declined payment and a dead-lettered event where an operator looks for them', async () => {
   const roomId = await registerRoom(system, host);

@@ -1,9 +1,10 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { IDENTITY_HEADER } from '@roombook/kernel';
+import { IDENTITY_HEADER, type InternalTokens } from '@roombook/kernel';
 import { GraphQLError, Kind, OperationTypeNode, type DocumentNode } from 'graphql';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { Pool } from 'undici';
+import { ClientGone, SharedFetch, fetchTimedOut } from './deadlines';
 import type { RouterContext } from './gateway';
 
 /**
@@ -55,13 +56,15 @@ interface SubgraphAnswer {
 export class SubgraphClient implements GraphQLDataSource<RouterContext> {
   private readonly pool: Pool;
   private readonly path: string;
-  private readonly inFlight = new Map<string, Promise<SubgraphAnswer>>();
+  private readonly inFlight = new Map<string, SharedFetch<SubgraphAnswer>>();
 
   constructor(
     readonly subgraph: string,
     url: string,
     private readonly metrics: SubgraphClientMetrics,
     private readonly mergeInFlight: boolean,
+    private readonly tokens: InternalTokens,
+    private readonly timeoutMs: number,
   ) {
     const { origin, pathname, search } = new URL(url);
     this.path = pathname + search;
@@ -75,7 +78,11 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
   async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
     const { request } = options;
     // The gateway types the context loosely; the router's context function always builds a RouterContext.
-    const { identity, identityToken } = options.context as RouterContext;
+    const { identity, clientGone } = options.context as RouterContext;
+    // A client that left gets no more fetches: the rest of its plan is not worth a subgraph's time.
+    if (clientGone?.aborted) throw clientGone.reason as Error;
+    // Signed as the fetch goes out, not when the request came in: a plan may outlive a token.
+    const identityToken = await this.tokens.sign(identity, this.subgraph);
     const body = JSON.stringify({
       query: request.query,
       variables: request.variables,
@@ -86,13 +93,18 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
     try {
       const answer =
         this.mergeInFlight && !mutation
-          ? await this.merged(`${JSON.stringify(identity)}\n${body}`, () => this.send(body, identityToken, true))
-          : await this.send(body, identityToken, !mutation);
+          ? await this.merged(
+              `${JSON.stringify(identity)}\n${body}`,
+              (abandoned) => this.send(body, identityToken, true, abandoned),
+              clientGone,
+            )
+          : // A mutation already sent runs to its end (the subgraph would carry on anyway), within the deadline.
+            await this.send(body, identityToken, !mutation, mutation ? undefined : clientGone);
       const response = this.responseOf(answer);
       stop({ outcome: response.errors?.length ? 'errors' : 'ok' });
       return response;
     } catch (error) {
-      stop({ outcome: 'failed' });
+      stop({ outcome: error instanceof ClientGone ? 'abandoned' : 'failed' });
       throw error;
     }
   }
@@ -107,24 +119,39 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
     await this.pool.close();
   }
 
-  private merged(key: string, send: () => Promise<SubgraphAnswer>): Promise<SubgraphAnswer> {
+  private merged(
+    key: string,
+    send: (abandoned: AbortSignal) => Promise<SubgraphAnswer>,
+    caller: AbortSignal | undefined,
+  ): Promise<SubgraphAnswer> {
     const pending = this.inFlight.get(key);
-    if (pending) {
+    if (pending && !pending.abandoned) {
       this.metrics.merged.inc({ subgraph: this.subgraph });
-      return pending;
+      return pending.waitFor(caller);
     }
-    const sent = send().finally(() => this.inFlight.delete(key));
+    const sent = new SharedFetch(send);
     this.inFlight.set(key, sent);
-    return sent;
+    void sent.settled.then(() => {
+      if (this.inFlight.get(key) === sent) this.inFlight.delete(key);
+    });
+    return sent.waitFor(caller);
   }
 
-  private async send(body: string, identityToken: string, mayResend: boolean): Promise<SubgraphAnswer> {
+  private async send(
+    body: string,
+    identityToken: string,
+    mayResend: boolean,
+    abandoned: AbortSignal | undefined,
+  ): Promise<SubgraphAnswer> {
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const signal = abandoned ? AbortSignal.any([deadline, abandoned]) : deadline;
     const request = () =>
       this.pool.request({
         method: 'POST',
         path: this.path,
         headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: identityToken },
         body,
+        signal,
       });
     try {
       let response;
@@ -137,6 +164,8 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
       }
       return { status: response.statusCode, body: await response.body.text() };
     } catch (error) {
+      if (deadline.aborted) throw fetchTimedOut(this.subgraph, this.timeoutMs, error);
+      if (abandoned?.aborted) throw abandoned.reason as Error;
       throw new GraphQLError(`The ${this.subgraph} service is unavailable; retry later`, {
         extensions: { code: 'SERVICE_UNAVAILABLE' },
         originalError: error as Error,
@@ -154,6 +183,12 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
     if (status >= 200 && status < 300 && parsed && typeof parsed === 'object') return parsed;
     const first = (parsed as { errors?: { message?: string; extensions?: { code?: string } }[] } | undefined)
       ?.errors?.[0];
+    // The caller's request is what is too large: sending it again later would not help.
+    if (status === 413) {
+      throw new GraphQLError(`The request is too large for the ${this.subgraph} service; send less at once`, {
+        extensions: { code: 'PAYLOAD_TOO_LARGE' },
+      });
+    }
     if (status >= 300 && first?.message && first.extensions?.code) {
       throw new GraphQLError(first.message, { extensions: { code: first.extensions.code } });
     }

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
+import { InternalTokens } from '@roombook/kernel';
 import { parse } from 'graphql';
 import { Registry } from 'prom-client';
 import { eventually } from '../../test/support/streams';
@@ -48,7 +49,7 @@ class ClosingSubgraph {
   }
 }
 
-const context: RouterContext = { identity: { kind: 'anonymous' }, identityToken: 'signed-identity' };
+const context: RouterContext = { identity: { kind: 'anonymous' } };
 
 function fetchOf(query: string): GraphQLDataSourceProcessOptions<RouterContext> {
   return {
@@ -73,7 +74,14 @@ let client: SubgraphClient;
 
 beforeEach(async () => {
   subgraph = new ClosingSubgraph();
-  client = new SubgraphClient('room', await subgraph.start(), subgraphClientMetrics(new Registry()), true);
+  client = new SubgraphClient(
+    'room',
+    await subgraph.start(),
+    subgraphClientMetrics(new Registry()),
+    true,
+    new InternalTokens('test-secret-of-16-chars'),
+    10_000,
+  );
 });
 afterEach(async () => {
   await client.close();

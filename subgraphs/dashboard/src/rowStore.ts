@@ -1,4 +1,4 @@
-import { isDuplicateKeyError, type AggregateStore } from '@roombook/kernel';
+import { isDuplicateKeyError, type AggregateStore, type TotalCount } from '@roombook/kernel';
 import type { Collection, Connection } from 'mongoose';
 import { emptyRow, viewOf, type DashboardRow, type RoomDashboardView } from './domain/roomDashboard';
 
@@ -163,20 +163,17 @@ export class RowStore implements AggregateStore<DashboardRow> {
     filter: RowFilter,
     limit: number,
     afterRoomId: string | null,
-  ): Promise<{ rows: RoomDashboardView[]; totalCount: number }> {
+  ): Promise<{ rows: RoomDashboardView[]; totalCount: TotalCount }> {
     const query: Record<string, unknown> = { visible: true };
     if (filter.city) query.cityKey = filter.city.trim().toLowerCase();
     if (filter.hostId) query.hostId = filter.hostId;
     if (filter.status) query.status = filter.status;
-    const [documents, totalCount] = await Promise.all([
-      this.rows
-        .find(afterRoomId ? { ...query, _id: { $gt: afterRoomId } } : query)
-        .sort({ _id: 1 })
-        .limit(limit)
-        .toArray(),
-      this.rows.countDocuments(query),
-    ]);
-    return { rows: documents.map(toView), totalCount };
+    const documents = await this.rows
+      .find(afterRoomId ? { ...query, _id: { $gt: afterRoomId } } : query)
+      .sort({ _id: 1 })
+      .limit(limit)
+      .toArray();
+    return { rows: documents.map(toView), totalCount: () => this.rows.countDocuments(query) };
   }
 
   /** Every row, for comparing two versions of the read model. */

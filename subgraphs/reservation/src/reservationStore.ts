@@ -93,15 +93,15 @@ export class ReservationStore implements AggregateStore<Reservation> {
   async listByGuest(guestId: string, limit: number, after: NewestFirstPosition | null) {
     const query = { guestId };
     const page = after ? { ...query, ...olderThan(after) } : query;
-    const [documents, totalCount] = await Promise.all([
-      this.reservations
-        .find(page, { outbox: 0 })
-        .sort({ createdAt: -1, _id: -1 })
-        .limit(limit)
-        .lean<ReservationDocument[]>(),
-      this.reservations.countDocuments(query),
-    ]);
-    return { reservations: documents.map(toReservation), totalCount };
+    const documents = await this.reservations
+      .find(page, { outbox: 0 })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit)
+      .lean<ReservationDocument[]>();
+    return {
+      reservations: documents.map(toReservation),
+      totalCount: () => this.reservations.countDocuments(query).exec(),
+    };
   }
 
   /** Reservations of a room still to come, in the given states (for removing a room). */

@@ -35,6 +35,7 @@ export class RoomDirectory {
     let fetched: { room: RoomFacts | null };
     try {
       fetched = await this.client.graphql<{ room: RoomFacts | null }>(
+        'room',
         this.roomUrl,
         ROOM_QUERY,
         { id: roomId },
@@ -48,16 +49,6 @@ export class RoomDirectory {
     }
     if (fetched.room) await this.apply(fetched.room);
     return fetched.room;
-  }
-
-  /** Rooms by id, from the replica in one query; any it does not know yet are asked of the room service. */
-  async findMany(roomIds: readonly string[]): Promise<Map<string, RoomFacts>> {
-    const known = await this.replicas.findMany(roomIds);
-    const unknown = roomIds.filter((id) => !known.has(id));
-    for (const [index, room] of (await Promise.all(unknown.map((id) => this.find(id)))).entries()) {
-      if (room) known.set(unknown[index], room);
-    }
-    return known;
   }
 
   /** Applies facts unless the replica already holds newer ones (events may arrive after a direct fetch). */

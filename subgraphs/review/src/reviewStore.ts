@@ -88,15 +88,12 @@ export class ReviewStore implements AggregateStore<Review> {
   /** A room's published reviews, newest first. */
   async listByRoom(roomId: string, limit: number, after: NewestFirstPosition | null) {
     const query = { roomId, status: 'PUBLISHED' };
-    const [documents, totalCount] = await Promise.all([
-      this.reviews
-        .find(after ? { ...query, ...olderThan(after) } : query, { outbox: 0 })
-        .sort({ createdAt: -1, _id: -1 })
-        .limit(limit)
-        .lean<ReviewDocument[]>(),
-      this.reviews.countDocuments(query),
-    ]);
-    return { reviews: documents.map(toReview), totalCount };
+    const documents = await this.reviews
+      .find(after ? { ...query, ...olderThan(after) } : query, { outbox: 0 })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit)
+      .lean<ReviewDocument[]>();
+    return { reviews: documents.map(toReview), totalCount: () => this.reviews.countDocuments(query).exec() };
   }
 
   /**

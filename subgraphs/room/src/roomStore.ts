@@ -1,5 +1,5 @@
 import type { OutboxEntry } from '@roombook/contracts';
-import { withOutbox, saveVersioned, type AggregateStore, type OutboxRelay } from '@roombook/kernel';
+import { withOutbox, saveVersioned, type AggregateStore, type OutboxRelay, type TotalCount } from '@roombook/kernel';
 import { Schema, Types, type Connection, type Model } from 'mongoose';
 import type { Room, RoomStatus } from './domain/room';
 
@@ -84,20 +84,17 @@ export class RoomStore implements AggregateStore<Room> {
     filter: RoomListFilter,
     limit: number,
     afterId: string | null,
-  ): Promise<{ rooms: Room[]; totalCount: number }> {
+  ): Promise<{ rooms: Room[]; totalCount: TotalCount }> {
     const query: Record<string, unknown> = { status: filter.status };
     if (filter.city) query.cityKey = filter.city.trim().toLowerCase();
     if (filter.hostId) query.hostId = filter.hostId;
     if (filter.minCapacity !== null && filter.minCapacity !== undefined) query.capacity = { $gte: filter.minCapacity };
-    const [documents, totalCount] = await Promise.all([
-      this.rooms
-        .find(afterId ? { ...query, _id: { $gt: afterId } } : query, { outbox: 0 })
-        .sort({ _id: 1 })
-        .limit(limit)
-        .lean<RoomDocument[]>(),
-      this.rooms.countDocuments(query),
-    ]);
-    return { rooms: documents.map(toRoom), totalCount };
+    const documents = await this.rooms
+      .find(afterId ? { ...query, _id: { $gt: afterId } } : query, { outbox: 0 })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .lean<RoomDocument[]>();
+    return { rooms: documents.map(toRoom), totalCount: () => this.rooms.countDocuments(query).exec() };
   }
 }
 

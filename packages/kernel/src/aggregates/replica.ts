@@ -26,12 +26,6 @@ export class Replica<Facts extends { readonly id: string }> {
     return document ? factsOf(document) : null;
   }
 
-  /** The facts of each id known here, in one query. */
-  async findMany(ids: readonly string[]): Promise<Map<string, Facts>> {
-    const documents = await this.documents.find({ _id: { $in: [...ids] } }).toArray();
-    return new Map(documents.map((document) => [document._id, factsOf<Facts>(document)]));
-  }
-
   async apply(facts: Facts): Promise<void> {
     const { id, ...fields } = facts;
     await this.lock.run(`replica:${this.collectionName}:${id}`, async () => {

@@ -22,17 +22,24 @@ export function pageSize(first: number | null | undefined, field = 'first'): num
   return size;
 }
 
+/**
+ * How many items the whole list holds, counted only when a client selects `totalCount`: GraphQL's
+ * default resolver calls a function it finds on the parent. A count is a query of its own, and on
+ * FerretDB a scan, which a page that only shows its items should not pay for.
+ */
+export type TotalCount = () => Promise<number>;
+
 export interface Connection<Node> {
   edges: { cursor: string; node: Node }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  totalCount: number;
+  totalCount: TotalCount;
 }
 
 /** Builds a connection from up to size+1 items fetched after the cursor (the extra one tells hasNextPage). */
 export function toConnection<Node>(
   items: readonly Node[],
   size: number,
-  totalCount: number,
+  totalCount: TotalCount,
   keyOf: (node: Node) => string,
 ): Connection<Node> {
   const page = items.slice(0, size);

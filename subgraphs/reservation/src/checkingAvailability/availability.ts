@@ -1,21 +1,26 @@
 import { nightIdsOf, type RoomStay } from '../nightLedger';
 import type { ReservationDependencies } from '../dependencies';
 
+/** A stay asked about, with the room's status as the room service gave it along with the room. */
+export interface AvailabilityQuestion extends RoomStay {
+  readonly roomStatus: string;
+}
+
 /**
  * Whether each room can be booked for its stay: it is active and none of its nights is claimed.
- * A whole page of rooms costs two queries (their facts, then every night of every stay), not two
- * per room: the reservation subgraph is asked for `isAvailable` of a page of rooms at once.
+ * A whole page of rooms costs one query of the night ledger, not one per room: the reservation
+ * subgraph is asked for `isAvailable` of a page of rooms at once. Whether a room is active comes
+ * with the question (the supergraph passes the room service's `status`), so it costs nothing here.
  */
 export async function availabilityOf(
-  deps: Pick<ReservationDependencies, 'rooms' | 'ledger'>,
-  stays: readonly RoomStay[],
+  deps: Pick<ReservationDependencies, 'ledger'>,
+  questions: readonly AvailabilityQuestion[],
 ): Promise<boolean[]> {
-  const rooms = await deps.rooms.findMany([...new Set(stays.map((stay) => stay.roomId))]);
-  const bookable = stays.filter((stay) => rooms.get(stay.roomId)?.status === 'ACTIVE');
+  const bookable = questions.filter((question) => question.roomStatus === 'ACTIVE');
   const taken = bookable.length > 0 ? await deps.ledger.takenOf(bookable) : new Set<string>();
-  return stays.map(
-    (stay) =>
-      rooms.get(stay.roomId)?.status === 'ACTIVE' &&
-      nightIdsOf(stay.roomId, stay.checkIn, stay.checkOut).every((night) => !taken.has(night)),
+  return questions.map(
+    (question) =>
+      question.roomStatus === 'ACTIVE' &&
+      nightIdsOf(question.roomId, question.checkIn, question.checkOut).every((night) => !taken.has(night)),
   );
 }
