@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import express, { type Router } from 'express';
+import type { Router } from 'express';
+import { staticPageRoutes } from './staticPage';
 
 /**
  * The offline explorer: GraphiQL at GET /graphiql, for the same /graphql endpoint as Apollo Sandbox.
@@ -16,7 +17,11 @@ export const EXPLORER_PATH = '/graphiql';
 const fileOf = (dependency: string, file: string) =>
   path.join(path.dirname(require.resolve(`${dependency}/package.json`)), file);
 
-/** Served under /graphiql/assets/<name>; nothing else is. */
+/**
+ * Served under /graphiql/assets/<name>; nothing else is. These fixed paths are sent with dotfiles
+ * allowed: express refuses by default any path with a dot folder in it, and the code may sit under
+ * one (~/.cache/..., .data/...).
+ */
 const ASSETS: Readonly<Record<string, string>> = {
   'react.js': fileOf('react', 'umd/react.production.min.js'),
   'react-dom.js': fileOf('react-dom', 'umd/react-dom.production.min.js'),
@@ -41,20 +46,12 @@ const CONTENT_SECURITY_POLICY = [
 
 /** GET /graphiql and its assets. Mounted outside production only, like Sandbox and introspection. */
 export function explorerRoutes(): Router {
-  const routes = express.Router();
-  routes.get(EXPLORER_PATH, (_req, res) => {
-    res.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    res.sendFile(path.join(__dirname, 'explorer', 'graphiql.html'));
+  return staticPageRoutes({
+    path: EXPLORER_PATH,
+    html: path.join(__dirname, 'explorer', 'graphiql.html'),
+    assets: ASSETS,
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
   });
-  routes.get(`${EXPLORER_PATH}/assets/:name`, (req, res, next) => {
-    const file = ASSETS[req.params.name];
-    if (file === undefined) {
-      next();
-      return;
-    }
-    res.sendFile(file, { maxAge: '1h' });
-  });
-  return routes;
 }
 
 /**

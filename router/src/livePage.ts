@@ -1,5 +1,6 @@
 import path from 'node:path';
-import express, { type Router } from 'express';
+import type { Router } from 'express';
+import { staticPageRoutes } from './staticPage';
 
 /**
  * GET /live: a small page that follows one room's reservations and dashboard row as they change,
@@ -20,18 +21,10 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 export function livePageRoutes(): Router {
-  const routes = express.Router();
-  routes.get(LIVE_PAGE_PATH, (_req, res) => {
-    res.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    res.sendFile(path.join(__dirname, 'livePage', 'live.html'));
+  return staticPageRoutes({
+    path: LIVE_PAGE_PATH,
+    html: path.join(__dirname, 'livePage', 'live.html'),
+    assets: ASSETS,
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
   });
-  routes.get(`${LIVE_PAGE_PATH}/assets/:name`, (req, res, next) => {
-    const file = ASSETS[req.params.name];
-    if (file === undefined) {
-      next();
-      return;
-    }
-    res.sendFile(file, { maxAge: '1h' });
-  });
-  return routes;
 }
