@@ -1,14 +1,17 @@
 # syntax=docker/dockerfile:1
 #
-# One image for every service. SERVICE picks the entry point:
-#   SERVICE=router  -> router/src/main.ts
-#   SERVICE=<name>  -> subgraphs/<name>/src/main.ts   (room, reservation, payment, review, dashboard)
-# Set it at build time (--build-arg SERVICE=room, as docker-compose.yml does) or at run time
-# (docker run -e SERVICE=room ...). The TypeScript runs as-is through the locked tsx.
+# One build, one small image per service: each service is a target of this file.
+#   docker build --target room -t roombook/room:local .
+# Targets: router, room, reservation, payment, review, dashboard (subgraphs/catalog.ts, plus the
+# router). Each runs its compiled entry point (`npm run build` → dist/) with production
+# dependencies only, as user 1000 (node), and checks its own /health/ready.
+# docker-compose.yml and deploy/kubernetes use these targets and image names
+# (test/dockerfile.unit.test.ts holds the three together).
 
+# 20.19 or newer: the compiled services require() ESM-only packages (jose, graphql-ws, @nats-io).
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# --- manifests: only what `npm ci` needs, so the install layer is reused until a manifest changes
+# --- manifests: only what `npm ci` needs, so the install layers are reused until a manifest changes
 FROM ${NODE_IMAGE} AS manifests
 WORKDIR /src
 COPY . .
@@ -17,42 +20,70 @@ RUN mkdir /manifests \
  && find . -name node_modules -prune -o -name package.json -print \
     | xargs -I{} cp --parents {} /manifests/
 
-# --- deps: the locked install (dev dependencies included: tsx, which runs the services, is one)
-FROM ${NODE_IMAGE} AS deps
+# --- build: every dependency, TypeScript compiled to dist/ (with the schemas and page assets)
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY --from=manifests /manifests/ ./
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --include=dev --no-audit --no-fund
-
-# --- runtime
-FROM ${NODE_IMAGE} AS runtime
-ENV NODE_ENV=production \
-    NPM_CONFIG_UPDATE_NOTIFIER=false
-WORKDIR /app
-# Everything stays owned by root and read-only for the service user.
-COPY --from=deps /app ./
 COPY . .
+RUN npm run build
 
-COPY --chmod=755 <<'EOF' /usr/local/bin/roombook-service
-#!/bin/sh
-set -eu
-case "${SERVICE:-}" in
-  "") echo "SERVICE is not set: use router or a subgraph name (room, reservation, ...)" >&2; exit 64 ;;
-  router) entry=router/src/main.ts ;;
-  *) entry="subgraphs/${SERVICE}/src/main.ts" ;;
-esac
-if [ ! -f "/app/${entry}" ]; then
-  echo "SERVICE=${SERVICE}: no entry point at ${entry}" >&2
-  exit 64
-fi
-cd /app
-exec node --import tsx "${entry}" "$@"
-EOF
+# --- production dependencies only: what the compiled services require at run time
+FROM ${NODE_IMAGE} AS production-dependencies
+WORKDIR /app
+COPY --from=manifests /manifests/ ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --omit=dev --no-audit --no-fund
 
-# Declared last so every layer above is shared by all services.
-ARG SERVICE=router
-ENV SERVICE=${SERVICE}
+# --- runtime: shared by every service target below
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# Owned by root, so read-only for the service user.
+COPY --from=production-dependencies /app ./
+COPY --from=build /app/dist ./dist
+USER 1000:1000
+# PORT is each service's own (set below); the check asks the service itself whether it is ready.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-USER node
-EXPOSE 4000 4001 4002 4003 4004 4005
-ENTRYPOINT ["/usr/local/bin/roombook-service"]
+FROM runtime AS router
+ENV PORT=4000
+EXPOSE 4000
+CMD ["node", "dist/router/src/main.js"]
+
+FROM runtime AS room
+# A container's loopback is its own: listen where other containers and the health check reach it.
+ENV PORT=4001
+ENV HOST=0.0.0.0
+EXPOSE 4001
+CMD ["node", "dist/subgraphs/room/src/main.js"]
+
+FROM runtime AS reservation
+# A container's loopback is its own: listen where other containers and the health check reach it.
+ENV PORT=4002
+ENV HOST=0.0.0.0
+EXPOSE 4002
+CMD ["node", "dist/subgraphs/reservation/src/main.js"]
+
+FROM runtime AS payment
+# A container's loopback is its own: listen where other containers and the health check reach it.
+ENV PORT=4003
+ENV HOST=0.0.0.0
+EXPOSE 4003
+CMD ["node", "dist/subgraphs/payment/src/main.js"]
+
+FROM runtime AS review
+# A container's loopback is its own: listen where other containers and the health check reach it.
+ENV PORT=4004
+ENV HOST=0.0.0.0
+EXPOSE 4004
+CMD ["node", "dist/subgraphs/review/src/main.js"]
+
+FROM runtime AS dashboard
+# A container's loopback is its own: listen where other containers and the health check reach it.
+ENV PORT=4005
+ENV HOST=0.0.0.0
+EXPOSE 4005
+CMD ["node", "dist/subgraphs/dashboard/src/main.js"]

@@ -21,8 +21,10 @@ async function main(): Promise<void> {
     ...process.env,
   });
   const log = createLogger('dashboard-rebuild', config.LOG_LEVEL);
-  const database = await connectDatabase(config.MONGO_URL, databaseName(config, 'dashboard'));
-  const broker = await connectBroker(config.NATS_URL, 'dashboard-rebuild', log);
+  const database = await connectDatabase(config.MONGO_URL, databaseName(config, 'dashboard'), config.MONGO_TIMEOUT_MS);
+  const broker = await connectBroker(config.NATS_URL, 'dashboard-rebuild', log, {
+    streamReplicas: config.NATS_STREAM_REPLICAS,
+  });
   try {
     const versions = new ProjectionVersionRegistry(database);
     const summary = await rebuildDashboard(new DashboardProjection(database, versions, broker), versions, broker, log);

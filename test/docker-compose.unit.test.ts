@@ -24,7 +24,8 @@ type EnvValue = string | number | boolean | null;
 interface ComposeService {
   image?: string;
   profiles?: string[];
-  build?: string | { context?: string; dockerfile?: string; args?: Record<string, EnvValue> | string[] };
+  build?:
+    string | { context?: string; dockerfile?: string; target?: string; args?: Record<string, EnvValue> | string[] };
   environment?: Record<string, EnvValue> | string[];
   ports?: (string | number | { target: number; published?: string | number })[];
   expose?: (string | number)[];
@@ -42,6 +43,11 @@ interface ComposeFile {
 // `merge: true` resolves the `<<: *anchor` merge keys that docker compose understands.
 const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as ComposeFile;
 const services = compose.services;
+
+/** The Dockerfile's stage names (`FROM … AS <name>`): the targets compose may build. */
+const dockerfileStages = [
+  ...readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^FROM\s+\S+\s+AS\s+(\S+)/gim),
+].map((match) => match[1]);
 
 /** The services built from this repository: every catalog subgraph, and the router. */
 const appServices = [...SUBGRAPHS, { name: 'router', port: ROUTER_PORT }];
@@ -134,16 +140,24 @@ describe('docker-compose.yml', () => {
     expect(problems).toEqual([]);
   });
 
-  it('builds every app service from the one Dockerfile with SERVICE set to its name, restarting unless stopped', () => {
+  it('builds every app service from its own target of the one Dockerfile, as the image Kubernetes runs, restarting unless stopped', () => {
     const problems: string[] = [];
     for (const { name } of appServices) {
       const service = services[name];
       if (!service) continue;
       const context = typeof service.build === 'string' ? service.build : service.build?.context;
       if (context !== '.') problems.push(`${name}: build context is ${String(context)}, expected "." (the repository)`);
-      const selected = buildArgsOf(service).SERVICE ?? environmentOf(service).get('SERVICE');
-      if (selected !== name) {
-        problems.push(`${name}: SERVICE is ${String(selected)}, so the image would run another entry`);
+      const target = typeof service.build === 'object' ? service.build.target : undefined;
+      if (target !== name)
+        problems.push(`${name}: build target is ${String(target)}, so the image would run another entry`);
+      if (!dockerfileStages.includes(String(target)))
+        problems.push(`${name}: the Dockerfile has no stage ${String(target)}`);
+      // The repository name deploy/kubernetes uses; the tag is the caller's, never "latest" by default.
+      const image = /^roombook\/([a-z-]+):(.+)$/.exec(service.image ?? '');
+      if (image?.[1] !== name)
+        problems.push(`${name}: image is ${String(service.image)}, expected roombook/${name}:<tag>`);
+      else if (defaultValueOf(image[2]) === 'latest' || defaultValueOf(image[2]) === undefined) {
+        problems.push(`${name}: image tag ${image[2]} is not a fixed tag by default`);
       }
       if (service.restart !== 'unless-stopped') problems.push(`${name}: restart is ${String(service.restart)}`);
     }
@@ -204,6 +218,15 @@ describe('docker-compose.yml', () => {
         if (required && !env.has(key)) problems.push(`${name}: ${module} requires ${key}, but it is not set`);
       }
     }
+    expect(problems).toEqual([]);
+  });
+
+  it("has every subgraph listen on all of its container's interfaces (HOST), so the router container reaches it", () => {
+    // Outside a container a subgraph listens on 127.0.0.1 only (subgraphEnv's HOST default).
+    const problems = SUBGRAPHS.flatMap(({ name }) => {
+      const host = environmentOf(services[name] ?? {}).get('HOST');
+      return host === '0.0.0.0' ? [] : [`${name}: HOST is ${String(host)}, expected 0.0.0.0`];
+    });
     expect(problems).toEqual([]);
   });
 

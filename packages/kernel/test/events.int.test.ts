@@ -325,6 +325,68 @@ describe('OutboxRelay', () => {
       await relay.stop();
     }
   });
+
+  it('publishes what is still pending when it stops, so a stopping service leaves nothing for the next poll', async () => {
+    const family = testFamily('stopping');
+    const schema = new Schema({ _id: String, count: Number, version: Number }, { versionKey: false });
+    schema.plugin(withOutbox);
+    const counters = database.model('StoppingCounter', schema, 'stopping_counters');
+    await counters.init();
+    const relay = new OutboxRelay(broker, log, createMetrics('kernel-test'), new AggregateLock());
+    // Its first pass, over no collection yet, is over before the write below: the next pass is a poll 30 s away.
+    relay.start();
+    relay.track(counters.collection);
+    // Written with no nudge reaching this relay (a replica that died, or a write racing the relay's last pass).
+    const last = counted(family, 'stopping', 1);
+    await counters.create({ _id: 'stopping', count: 1, version: 1, outbox: [last] });
+
+    await relay.stop();
+
+    const stored = await readStream(nats.url, 'ROOMS');
+    expect(stored.filter(({ event }) => event.id === last.id)).toHaveLength(1);
+    expect(await counters.findById('stopping').lean<Flagged>()).toMatchObject({ outbox: [] });
+  });
+
+  it('stops at once when asked while it is publishing, not after its next idle wait', async () => {
+    const family = testFamily('busy-stop');
+    const aggregates = database.collection<{ _id: string; outbox: unknown[]; outboxPending: boolean }>('busy_stop');
+    await aggregates.insertOne({ _id: 'busy-stop', outbox: [counted(family, 'busy-stop', 1)], outboxPending: true });
+    const relay = new OutboxRelay(broker, log, createMetrics('kernel-test'), new AggregateLock());
+    relay.track(aggregates);
+    relay.start(); // its first pass is now under way
+    const stopped = relay.stop().then(() => 'stopped' as const);
+    // Far below the 30 s idle poll, far above a pass (a hang, not a speed, is what this catches).
+    const hung = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 10_000).unref());
+    expect(await Promise.race([stopped, hung])).toBe('stopped');
+    expect((await aggregates.findOne({ _id: 'busy-stop' }))?.outbox).toEqual([]);
+  });
+});
+
+describe('OutboxRelay stopping', () => {
+  it('stops as soon as the round it is in ends, without waiting for the next poll', async () => {
+    const family = testFamily('stopping');
+    const aggregates = database.collection<{ _id: string; outbox: unknown[]; outboxPending: boolean }>('stopping');
+    const entry = counted(family, 'stopping', 1);
+    await aggregates.insertOne({ _id: 'stopping', outbox: [entry], outboxPending: true });
+    const lock = new AggregateLock();
+    // Polling only once an hour: a stop that waited for the next poll would outlast the test's timeout.
+    const relay = new OutboxRelay(broker, log, createMetrics('kernel-test'), lock, { idlePollMs: 3_600_000 });
+    relay.track(aggregates);
+    // Hold the aggregate, so the relay is in the middle of a round (popping the event) when it is stopped.
+    let release = () => {};
+    const held = lock.run('stopping', () => new Promise<void>((resolve) => (release = resolve)));
+    relay.start();
+    await eventually(
+      () => readStream(nats.url, 'ROOMS'),
+      (stored) => stored.some(({ event }) => event.id === entry.id),
+    );
+
+    const stopped = relay.stop();
+    release();
+    await held;
+    await stopped;
+    expect((await aggregates.findOne({ _id: 'stopping' }))?.outbox).toEqual([]);
+  });
 });
 
 describe('AggregateLock on the real server', () => {

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { DomainError, type Broker, type Identity, type InternalTokens, type Logger } from '@roombook/kernel';
+import { DomainError, type Broker, type Identity, type Logger } from '@roombook/kernel';
 import {
   GraphQLError,
   OperationTypeNode,
@@ -19,6 +19,8 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { UserAuthenticator } from '../authentication';
 import type { RouterContext } from '../gateway';
+import { valueErrorsOf } from '../requestErrors';
+import { refusalOf, type OperationLimits } from '../queryCost';
 import { ENTITY_ID_VARIABLE, liveOperationOf, type LiveOperation } from './entityQuery';
 import { LiveFeed } from './liveFeed';
 import type { LiveEvent, LiveFieldName } from './liveFields';
@@ -30,6 +32,8 @@ export interface LiveLimits {
   readonly maxQueuedPerSubscription: number;
   readonly keepAliveMs: number;
   readonly maxDepth: number;
+  /** The same limits as for HTTP operations: a subscription's payload is queried again for every event. */
+  readonly operation: OperationLimits;
 }
 
 /** WebSocket close codes: graphql-ws's own for authentication, 1008 (policy violation) for a client that cannot keep up. */
@@ -53,7 +57,7 @@ interface Connection {
 /**
  * Subscriptions over graphql-ws on the router's /graphql. A subscription is served as a query of
  * the entity each event changed (see entityQuery.ts), run through the gateway with the
- * subscriber's identity, signed afresh for each event: payloads may span every subgraph, and a
+ * subscriber's identity, signed for each subgraph fetch: payloads may span every subgraph, and a
  * subscription open for hours keeps working. Events come from NATS through a LiveFeed of this
  * router's own, so every replica serves every event.
  */
@@ -70,7 +74,6 @@ export class LiveSubscriptions {
       readonly apollo: ApolloServer<RouterContext>;
       readonly schema: () => GraphQLSchema;
       readonly authenticator: UserAuthenticator;
-      readonly tokens: InternalTokens;
       readonly broker: Broker;
       readonly log: Logger;
       readonly registry: Registry;
@@ -105,13 +108,12 @@ export class LiveSubscriptions {
   }
 
   /**
-   * Completes every subscription (each client receives `complete`), then closes every socket
-   * with 1001 "going away", then stops following NATS.
+   * Closes every socket with 1001 "going away", then stops following NATS. Subscriptions are not
+   * completed first: a graphql-ws client takes `complete` as the end of its subscription, but
+   * retries a connection closed with 1001, subscribing again (through a load balancer, on a
+   * router that is still ready).
    */
   async stop(): Promise<void> {
-    for (const set of this.subscribers.values()) for (const { subscription } of set) await subscription.return();
-    // Let graphql-ws send the completes before the sockets close.
-    await new Promise((resolve) => setImmediate(resolve));
     await this.disposeServer?.();
     await this.feed.stop();
   }
@@ -163,16 +165,32 @@ export class LiveSubscriptions {
           : coded('GRAPHQL_PARSE_FAILED', String(error)),
       ];
     }
-    const errors = validate(schema, document, [
-      ...specifiedRules,
-      maxDepthRule({ n: this.options.limits.maxDepth, exposeLimits: true }),
-    ]);
-    if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+    const errors = validate(
+      schema,
+      document,
+      [...specifiedRules, maxDepthRule({ n: this.options.limits.maxDepth, exposeLimits: true })],
+      // As over HTTP: no "Did you mean ...?" revealing the schema in production.
+      { hideSuggestions: this.options.production },
+    );
+    if (errors.length > 0) {
+      const isValueError = valueErrorsOf(schema, document);
+      return errors.map((error) =>
+        withCode(error, isValueError(error) ? 'BAD_USER_INPUT' : 'GRAPHQL_VALIDATION_FAILED'),
+      );
+    }
     if (getOperationAST(document, payload.operationName)?.operation !== OperationTypeNode.SUBSCRIPTION) {
       return [
         coded('BAD_USER_INPUT', 'Only subscriptions are served over WebSocket; send queries and mutations over HTTP'),
       ];
     }
+    const tooMuch = refusalOf(
+      schema,
+      document,
+      this.options.limits.operation,
+      payload.variables ?? {},
+      payload.operationName ?? undefined,
+    );
+    if (tooMuch) return [coded(tooMuch.code, tooMuch.message)];
     let operation: LiveOperation;
     try {
       operation = liveOperationOf(schema, document, payload.operationName, payload.variables ?? {});
@@ -243,7 +261,7 @@ export class LiveSubscriptions {
     const { identity } = subscriber.connection;
     const response = await this.options.apollo.executeOperation(
       { query: operation.query, variables: { ...operation.variables, [ENTITY_ID_VARIABLE]: event.entityId } },
-      { contextValue: { identity, identityToken: await this.options.tokens.sign(identity) } },
+      { contextValue: { identity } },
     );
     if (response.body.kind !== 'single') return null;
     const { data, errors } = response.body.singleResult;

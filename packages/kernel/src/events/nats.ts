@@ -22,7 +22,12 @@ export interface Broker {
 /** Publishing deduplicates by Nats-Msg-Id within this window; the outbox relay retries well inside it. */
 const DUPLICATE_WINDOW_NS = 10 * 60 * 1_000_000_000;
 
-export async function connectBroker(url: string, name: string, log: Logger): Promise<Broker> {
+export async function connectBroker(
+  url: string,
+  name: string,
+  log: Logger,
+  { streamReplicas = 1 }: { readonly streamReplicas?: number } = {},
+): Promise<Broker> {
   // Never give up reconnecting: an outage must delay events, not end the service.
   const connection = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
   let connected = true;
@@ -38,7 +43,7 @@ export async function connectBroker(url: string, name: string, log: Logger): Pro
     }
   })();
   const manager = await jetstreamManager(connection);
-  await provisionStreams(manager);
+  await provisionStreams(manager, streamReplicas);
   return {
     connection,
     jetstream: jetstream(connection),
@@ -49,7 +54,7 @@ export async function connectBroker(url: string, name: string, log: Logger): Pro
 }
 
 /** Every service provisions all streams at start (idempotent), so start-up order never matters. */
-async function provisionStreams(manager: JetStreamManager): Promise<void> {
+async function provisionStreams(manager: JetStreamManager, replicas: number): Promise<void> {
   for (const stream of Object.values(STREAMS)) {
     const config = {
       name: stream.name,
@@ -60,6 +65,7 @@ async function provisionStreams(manager: JetStreamManager): Promise<void> {
       retention: RetentionPolicy.Limits,
       max_age: 'maxAgeSeconds' in stream ? stream.maxAgeSeconds * 1_000_000_000 : 0,
       duplicate_window: DUPLICATE_WINDOW_NS,
+      num_replicas: replicas,
     };
     try {
       await manager.streams.add(config);

@@ -100,6 +100,8 @@ export class OutboxRelay {
     private readonly log: Logger,
     private readonly metrics: ServiceMetrics,
     private readonly lock: AggregateLock,
+    /** idlePollMs: how often it looks for events no nudge announced (a test makes it longer). */
+    private readonly options: { readonly idlePollMs?: number } = {},
   ) {
     const backlog = () => this.backlog();
     new Gauge({
@@ -155,10 +157,22 @@ export class OutboxRelay {
     this.wake?.();
   }
 
+  /**
+   * Stops the loop, then publishes what is still pending once more: events written after its last
+   * pass (by the last requests and messages of a stopping service) go out now, not at another
+   * replica's next poll. A failure (NATS gone) leaves them in the outbox for whoever runs next.
+   */
   async stop(): Promise<void> {
+    const wasRunning = this.running;
     this.running = false;
     this.wake?.();
     await this.loop;
+    if (!wasRunning) return;
+    try {
+      await this.publishPending();
+    } catch (error) {
+      this.log.warn({ err: error }, 'outbox relay could not flush before stopping; events stay in the outbox');
+    }
   }
 
   /** Publishes everything pending once; returns how many events went out. */
@@ -211,10 +225,11 @@ export class OutboxRelay {
   }
 
   private async run(): Promise<void> {
+    const idlePollMs = this.options.idlePollMs ?? IDLE_POLL_MS;
     let backoff = 100;
     while (this.running) {
       this.pendingNudge = false;
-      let delay = IDLE_POLL_MS;
+      let delay = idlePollMs;
       try {
         await this.publishPending();
         backoff = 100;
@@ -223,8 +238,12 @@ export class OutboxRelay {
         delay = backoff;
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
-      if (this.pendingNudge && delay === IDLE_POLL_MS) continue;
+      // Stopped during the round: sleeping now would hold stop() for a whole poll interval.
+      if (!this.running) break;
+      if (this.pendingNudge && delay === idlePollMs) continue;
       await new Promise<void>((resolve) => {
+        // stop() during the pass above found no wake to call: it must not wait for the next poll.
+        if (!this.running) return resolve();
         const timer = setTimeout(resolve, delay);
         this.wake = () => {
           clearTimeout(timer);
