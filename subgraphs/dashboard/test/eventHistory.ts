@@ -17,7 +17,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { applyFact, emptyRow, viewOf, type DashboardRow, type RoomDashboardView } from '../src/domain/roomDashboard';
 import { factOf } from '../src/projecting/facts';
-import { consumerHasAcked, readStream } from '../../../test/support/streams';
+import { readStream } from '../../../test/support/streams';
 
 const newId = () => randomBytes(12).toString('hex');
 
@@ -232,22 +232,52 @@ export async function expectedRows(natsUrl: string): Promise<RoomDashboardView[]
     .sort((a, b) => a.roomId.localeCompare(b.roomId));
 }
 
-/** True once every dashboard consumer has acknowledged everything its stream holds. */
-export async function dashboardCaughtUp(natsUrl: string): Promise<boolean> {
+/** Where one dashboard consumer stands against its stream: what a timeout prints. */
+export interface FeedLag {
+  readonly durable: string;
+  readonly lastSequence: number;
+  readonly ackFloor: number;
+  readonly delivered: number;
+  readonly pending: number;
+  readonly unacked: number;
+  readonly redelivered: number;
+}
+
+/** Each dashboard consumer's position against the end of its stream. */
+export async function dashboardLag(natsUrl: string): Promise<FeedLag[]> {
   const connection = await connect({ servers: natsUrl });
-  let last: Record<string, number>;
   try {
     const manager = await jetstreamManager(connection);
-    last = {};
-    for (const { stream } of DASHBOARD_FEEDS) last[stream] = (await manager.streams.info(stream)).state.last_seq;
+    const lag: FeedLag[] = [];
+    for (const { stream, durable } of DASHBOARD_FEEDS) {
+      const lastSequence = (await manager.streams.info(stream)).state.last_seq;
+      const consumer = await manager.consumers.info(stream, durable).catch(() => undefined);
+      lag.push({
+        durable,
+        lastSequence,
+        ackFloor: consumer?.ack_floor.stream_seq ?? -1,
+        delivered: consumer?.delivered.stream_seq ?? -1,
+        pending: consumer?.num_pending ?? -1,
+        unacked: consumer?.num_ack_pending ?? -1,
+        redelivered: consumer?.num_redelivered ?? -1,
+      });
+    }
+    return lag;
   } finally {
     await connection.close();
   }
-  for (const { stream, durable } of DASHBOARD_FEEDS) {
-    if (!(await consumerHasAcked(natsUrl, stream, durable, last[stream]))) return false;
-  }
-  return true;
 }
+
+/**
+ * Every consumer has handled its whole stream: its ack floor is at the end, or (the same fact, read
+ * from counts the server keeps apart from the floor) everything is delivered and nothing unacked.
+ */
+export const caughtUp = (lag: readonly FeedLag[]): boolean =>
+  lag.every(
+    (feed) =>
+      feed.ackFloor >= feed.lastSequence ||
+      (feed.delivered >= feed.lastSequence && feed.pending === 0 && feed.unacked === 0),
+  );
 
 /** A deterministic shuffle (mulberry32), so a failing order can be replayed from its seed. */
 export function shuffled<T>(items: readonly T[], seed: number): T[] {
