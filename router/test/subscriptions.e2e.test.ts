@@ -287,8 +287,12 @@ describe('the connection', () => {
       await publishEvents(system.nats.url, updates);
       // The others get every event. (Their payloads show the room as the room service has it: these
       // events were published straight to NATS, so every one reads the same room.)
+      // A timeout says how many arrived; a router that died says so, with its last output.
       await eventually(
-        async () => fast.results.length,
+        async () => {
+          router.assertRunning();
+          return fast.results.length;
+        },
         (count) => count === updates.length,
         { timeoutMs: 60_000 },
       );
@@ -299,7 +303,9 @@ describe('the connection', () => {
     } finally {
       await router.stop();
     }
-  });
+    // Beyond its wait for the events, so that a slow run ends in that wait's message (how many
+    // arrived), not in Jest's bare timeout: a full parallel suite once ran this past 60 s.
+  }, 120_000);
 });
 
 describe('across router replicas, and when a router stops', () => {

@@ -12,6 +12,7 @@ import { configSchema as dashboardConfigSchema } from '../../subgraphs/dashboard
 import { startDashboardService, type DashboardServiceOptions } from '../../subgraphs/dashboard/src/service';
 import { configSchema as reviewConfigSchema } from '../../subgraphs/review/src/config';
 import { startReviewService } from '../../subgraphs/review/src/service';
+import type { ManagedProcess } from '../../scripts/infra/managedProcess';
 import { findFreePort } from '../../scripts/infra/ports';
 import { launchService } from '../../scripts/start/service';
 import { bearer, postGraphQL, type GraphQLResponse } from './graphqlClient';
@@ -39,6 +40,11 @@ export interface SpawnedReplica {
   readonly url: string;
   /** SIGTERM, and a graceful stop. */
   stop(): Promise<void>;
+  /**
+   * Throws, with the process's last output, if it has exited: a test waiting on what it serves
+   * then fails saying so (its logs are silent, but a crash's stack trace is still printed).
+   */
+  assertRunning(): void;
 }
 
 export interface TestSystem {
@@ -189,10 +195,7 @@ export async function startSystem(
         },
       });
       await replica.untilReady(60_000);
-      return {
-        url: `http://127.0.0.1:${port}/graphql`,
-        stop: async () => void (await replica.child.stop()),
-      };
+      return spawned(`${name} replica`, port, replica.child);
     },
     async spawnRouter(environment = {}) {
       // A given PORT lets a test stop this router and start another where clients expect it.
@@ -215,10 +218,7 @@ export async function startSystem(
         },
       });
       await router.untilReady(60_000);
-      return {
-        url: `http://127.0.0.1:${port}/graphql`,
-        stop: async () => void (await router.child.stop()),
-      };
+      return spawned('router replica', port, router.child);
     },
     graphql: (query, variables = {}, token) => postGraphQL(router.url, query, variables, bearer(token)),
     async stop() {
@@ -226,6 +226,16 @@ export async function startSystem(
       await Promise.allSettled([...running.values()].map((service) => service.stop()));
       await nats.close();
       await dropDatabases(dbPrefix);
+    },
+  };
+}
+
+function spawned(name: string, port: number, child: ManagedProcess): SpawnedReplica {
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    stop: async () => void (await child.stop()),
+    assertRunning() {
+      if (!child.isRunning()) throw new Error(`The ${name} exited. Its last output:\n${child.outputTail(30)}`);
     },
   };
 }

@@ -6,7 +6,7 @@ import { startManagedProcess } from '../../../scripts/infra/managedProcess';
 import { REPO_ROOT } from '../../../scripts/infra/locations';
 import type { GraphQLResponse } from '../../../test/support/graphqlClient';
 import { eventually } from '../../../test/support/streams';
-import { startSystem, type TestSystem } from '../../../test/support/system';
+import { startSystem, type SpawnedReplica, type TestSystem } from '../../../test/support/system';
 import { tokenFor } from '../../../test/support/tokens';
 import type { RoomDashboardView } from '../src/domain/roomDashboard';
 import type { SourceEvent } from '../src/projecting/facts';
@@ -78,7 +78,15 @@ async function rowsThroughRouter(): Promise<RoomDashboardView[]> {
 const TRAFFIC_PACE_MS = 1000;
 
 // On a timeout, the last lag says which consumer stopped short, with how much unacked and redelivered.
-const caughtUp = () => eventually(() => dashboardLag(system.nats.url), allCaughtUp, { timeoutMs: 120_000 });
+const caughtUp = (replica?: SpawnedReplica) =>
+  eventually(
+    async () => {
+      replica?.assertRunning();
+      return dashboardLag(system.nats.url);
+    },
+    allCaughtUp,
+    { timeoutMs: 120_000 },
+  );
 
 it('leaves the rows unchanged when every event is published again, shuffled, straight to NATS', async () => {
   const history = new HistoryWriter();
@@ -101,7 +109,7 @@ it('applies every event once with two dashboard processes sharing the durable co
     const publishers = [new HistoryWriter(), new HistoryWriter()];
     for (const history of publishers) for (let room = 0; room < 2; room += 1) history.busyRoom('omar', 20);
     await Promise.all(publishers.map((history) => publishEvents(system.nats.url, history.events)));
-    await caughtUp();
+    await caughtUp(replica);
 
     expect(await rowsThroughRouter()).toEqual(await expectedRows(system.nats.url));
     // Both processes took part.
