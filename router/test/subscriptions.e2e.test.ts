@@ -262,7 +262,15 @@ describe('the connection', () => {
     // aliases, over the default limit.
     const router = await system.spawnRouter({ MAX_QUEUED_EVENTS_PER_SUBSCRIPTION: '5', MAX_QUERY_ALIASES: '60' });
     try {
+      // The room's own RoomRegistered reaches the feed whenever the outbox publishes it, which can be
+      // after the clients below subscribe (it once made 301 of 300): it must have passed this
+      // router first, as seen by a subscriber to every room.
+      const everyRoom = live(undefined, router.url).subscribe<{ roomChanged: { id: string } }>(ROOM_CHANGED);
+      await untilSubscribed(1, router.url);
       const roomId = await registerRoom(system, hana, { description: 'd'.repeat(2000) });
+      await eventually(async () => everyRoom.results.some((result) => result.data?.roomChanged.id === roomId), Boolean);
+      everyRoom.stop();
+      await untilSubscribed(0, router.url);
       // ~120 kB a payload, so a client that reads nothing fills its socket buffers within tens of events.
       const heavy = `subscription($roomId: ID) { roomChanged(roomId: $roomId) { ${Array.from({ length: 60 }, (_, i) => `d${i}: description`).join(' ')} } }`;
       const slow = live(undefined, router.url);
