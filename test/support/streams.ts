@@ -28,6 +28,47 @@ export async function readStream(natsUrl: string, stream: string): Promise<Store
   }
 }
 
+/** Where a durable consumer stands against the end of its stream (-1: no such consumer). */
+export interface ConsumerPosition {
+  readonly stream: string;
+  readonly durable: string;
+  readonly lastSequence: number;
+  readonly ackFloor: number;
+  readonly delivered: number;
+  readonly pending: number;
+  readonly unacked: number;
+  readonly redelivered: number;
+}
+
+/** The positions of these durable consumers, read over one connection. */
+export async function consumerPositions(
+  natsUrl: string,
+  consumers: readonly { readonly stream: string; readonly durable: string }[],
+): Promise<ConsumerPosition[]> {
+  const connection = await connect({ servers: natsUrl });
+  try {
+    const manager = await jetstreamManager(connection);
+    const positions: ConsumerPosition[] = [];
+    for (const { stream, durable } of consumers) {
+      const lastSequence = (await manager.streams.info(stream)).state.last_seq;
+      const consumer = await manager.consumers.info(stream, durable).catch(() => undefined);
+      positions.push({
+        stream,
+        durable,
+        lastSequence,
+        ackFloor: consumer?.ack_floor.stream_seq ?? -1,
+        delivered: consumer?.delivered.stream_seq ?? -1,
+        pending: consumer?.num_pending ?? -1,
+        unacked: consumer?.num_ack_pending ?? -1,
+        redelivered: consumer?.num_redelivered ?? -1,
+      });
+    }
+    return positions;
+  } finally {
+    await connection.close();
+  }
+}
+
 /**
  * Whether a durable consumer has acknowledged the message at `sequence` and every one before it:
  * the sure sign that a service has handled an event (and a later marker event, those before it).
@@ -38,14 +79,8 @@ export async function consumerHasAcked(
   durable: string,
   sequence: number,
 ): Promise<boolean> {
-  const connection = await connect({ servers: natsUrl });
-  try {
-    const manager = await jetstreamManager(connection);
-    const info = await manager.consumers.info(stream, durable).catch(() => undefined);
-    return info !== undefined && info.ack_floor.stream_seq >= sequence;
-  } finally {
-    await connection.close();
-  }
+  const [position] = await consumerPositions(natsUrl, [{ stream, durable }]);
+  return position.ackFloor >= sequence;
 }
 
 /** Awaits a condition that other processes make true (an event arriving, an outbox draining). */

@@ -13,11 +13,11 @@ import {
   type PaymentStatus,
   type ReservationStatus,
 } from '@roombook/contracts';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { applyFact, emptyRow, viewOf, type DashboardRow, type RoomDashboardView } from '../src/domain/roomDashboard';
 import { factOf } from '../src/projecting/facts';
-import { readStream } from '../../../test/support/streams';
+import { consumerPositions, readStream, type ConsumerPosition } from '../../../test/support/streams';
 
 const newId = () => randomBytes(12).toString('hex');
 
@@ -232,47 +232,15 @@ export async function expectedRows(natsUrl: string): Promise<RoomDashboardView[]
     .sort((a, b) => a.roomId.localeCompare(b.roomId));
 }
 
-/** Where one dashboard consumer stands against its stream: what a timeout prints. */
-export interface FeedLag {
-  readonly durable: string;
-  readonly lastSequence: number;
-  readonly ackFloor: number;
-  readonly delivered: number;
-  readonly pending: number;
-  readonly unacked: number;
-  readonly redelivered: number;
-}
-
-/** Each dashboard consumer's position against the end of its stream. */
-export async function dashboardLag(natsUrl: string): Promise<FeedLag[]> {
-  const connection = await connect({ servers: natsUrl });
-  try {
-    const manager = await jetstreamManager(connection);
-    const lag: FeedLag[] = [];
-    for (const { stream, durable } of DASHBOARD_FEEDS) {
-      const lastSequence = (await manager.streams.info(stream)).state.last_seq;
-      const consumer = await manager.consumers.info(stream, durable).catch(() => undefined);
-      lag.push({
-        durable,
-        lastSequence,
-        ackFloor: consumer?.ack_floor.stream_seq ?? -1,
-        delivered: consumer?.delivered.stream_seq ?? -1,
-        pending: consumer?.num_pending ?? -1,
-        unacked: consumer?.num_ack_pending ?? -1,
-        redelivered: consumer?.num_redelivered ?? -1,
-      });
-    }
-    return lag;
-  } finally {
-    await connection.close();
-  }
-}
+/** Each dashboard consumer's position against the end of its stream: what a timeout prints. */
+export const dashboardLag = (natsUrl: string): Promise<ConsumerPosition[]> =>
+  consumerPositions(natsUrl, DASHBOARD_FEEDS);
 
 /**
  * Every consumer has handled its whole stream: its ack floor is at the end, or (the same fact, read
  * from counts the server keeps apart from the floor) everything is delivered and nothing unacked.
  */
-export const caughtUp = (lag: readonly FeedLag[]): boolean =>
+export const caughtUp = (lag: readonly ConsumerPosition[]): boolean =>
   lag.every(
     (feed) =>
       feed.ackFloor >= feed.lastSequence ||
