@@ -41,6 +41,33 @@ async function untilOperationsDone(type: 'query' | 'mutation', count: number): P
   while ((await operationsDone(type)) < count) await new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * Sends a request whose client leaves while the room subgraph holds its first fetch, then lets
+ * that fetch be answered, and resolves once the router has finished the operation.
+ */
+async function leaveDuringRoomFetch(
+  type: 'query' | 'mutation',
+  request: { body: unknown; token?: string },
+): Promise<void> {
+  const [roomBefore, doneBefore] = [room.requests, await operationsDone(type)];
+  room.hold();
+  const client = new AbortController();
+  const leaving = fetch(system.routerUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(request.token ? { authorization: `Bearer ${request.token}` } : {}),
+    },
+    body: JSON.stringify(request.body),
+    signal: client.signal,
+  }).catch(() => 'gone');
+  await room.untilRequests(roomBefore + 1);
+  client.abort();
+  expect(await leaving).toBe('gone');
+  room.release();
+  await untilOperationsDone(type, doneBefore + 1);
+}
+
 it('answers SERVICE_UNAVAILABLE when a subgraph does not answer within the deadline', async () => {
   room.hold();
   try {
@@ -64,25 +91,8 @@ it('answers SERVICE_UNAVAILABLE when a subgraph does not answer within the deadl
 it('sends no further fetch of a query plan once its client has gone', async () => {
   const roomId = await registerRoom(system, host, { name: 'Gone' });
   const query = `query($id: ID!) { room(id: $id) { name isAvailable(checkIn: "${inDays(5)}", checkOut: "${inDays(6)}") } }`;
-  const [roomBefore, reservationBefore, doneBefore] = [
-    room.requests,
-    reservation.requests,
-    await operationsDone('query'),
-  ];
-  room.hold();
-  const client = new AbortController();
-  const leaving = fetch(system.routerUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables: { id: roomId } }),
-    signal: client.signal,
-  }).catch(() => 'gone');
-  await room.untilRequests(roomBefore + 1);
-  client.abort();
-  expect(await leaving).toBe('gone');
-  room.release();
-
-  await untilOperationsDone('query', doneBefore + 1);
+  const reservationBefore = reservation.requests;
+  await leaveDuringRoomFetch('query', { body: { query, variables: { id: roomId } } });
   // The room's answer (had it come) would have led to the reservation subgraph for isAvailable.
   expect(reservation.requests).toBe(reservationBefore);
 });
@@ -93,25 +103,8 @@ it('lets the mutation in flight of a client that has gone finish, and sends none
       id isAvailable(checkIn: "${inDays(5)}", checkOut: "${inDays(6)}")
     }
   }`;
-  const [roomBefore, reservationBefore, doneBefore] = [
-    room.requests,
-    reservation.requests,
-    await operationsDone('mutation'),
-  ];
-  room.hold();
-  const client = new AbortController();
-  const leaving = fetch(system.routerUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${host}` },
-    body: JSON.stringify({ query: registerAndCheck }),
-    signal: client.signal,
-  }).catch(() => 'gone');
-  await room.untilRequests(roomBefore + 1);
-  client.abort();
-  expect(await leaving).toBe('gone');
-  room.release();
-
-  await untilOperationsDone('mutation', doneBefore + 1);
+  const reservationBefore = reservation.requests;
+  await leaveDuringRoomFetch('mutation', { body: { query: registerAndCheck }, token: host });
   expect(reservation.requests).toBe(reservationBefore);
   const registered = await postGraphQL(system.routerUrl, `{ rooms(filter: { city: "Nowhere" }) { totalCount } }`);
   expect(registered.data!.rooms.totalCount).toBe(1);
