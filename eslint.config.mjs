@@ -32,7 +32,7 @@ export default tseslint.config(
       'import-x/no-extraneous-dependencies': [
         'error',
         {
-          devDependencies: ['**/test/**', '**/*.test.ts', 'scripts/**', 'schema/**', 'jest.config.ts'],
+          devDependencies: ['**/test/**', '**/*.test.ts', 'scripts/**', 'bench/**', 'schema/**', 'jest.config.ts'],
           packageDir: WORKSPACES,
         },
       ],
@@ -62,5 +62,5 @@ export default tseslint.config(
     files: ['subgraphs/*/src/domain/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: INFRASTRUCTURE_IMPORTS }] },
   },
-  { files: ['scripts/**'], rules: { 'no-console': 'off' } },
+  { files: ['scripts/**', 'bench/**'], rules: { 'no-console': 'off' } },
 );

@@ -27,8 +27,8 @@ import { MongoClient } from 'mongodb';
 import { HistoryWriter } from '../subgraphs/dashboard/test/eventHistory';
 import { startSystem, type TestSystem } from '../test/support/system';
 import { tokenFor } from '../test/support/tokens';
-import { startMongo } from './infra/mongo';
-import { findFreePort } from './infra/ports';
+import { startMongo } from '../scripts/infra/mongo';
+import { findFreePort } from '../scripts/infra/ports';
 
 const RATES = (process.env.BENCH_RATES ?? '50,100,200').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);

@@ -18,8 +18,8 @@ import { connectLive, type LiveConnection } from '../test/support/liveClient';
 import { eventually } from '../test/support/streams';
 import { startSystem, type TestSystem } from '../test/support/system';
 import { tokenFor } from '../test/support/tokens';
-import { startMongo } from './infra/mongo';
-import { findFreePort } from './infra/ports';
+import { startMongo } from '../scripts/infra/mongo';
+import { findFreePort } from '../scripts/infra/ports';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 30);

@@ -3,7 +3,7 @@
  * the same subgraphs, on this machine, in one run:
  *
  * 1. "guild": four static subgraphs in the shape of The Guild's public gateways benchmark, one
- *    nested query of 16 subgraph fetches (scripts/benchGateway/guildSubgraphs.ts); the same
+ *    nested query of 16 subgraph fetches (bench/gateway/guildSubgraphs.ts); the same
  *    query from one unfederated service is the ceiling.
  * 2. "roombook": the project's own room and reservation subgraphs on a real MongoDB-wire
  *    server and NATS, a page of 20 rooms with their availability; each gateway with its
@@ -20,19 +20,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { composeServices } from '@apollo/composition';
-import { build as buildServices } from './build';
+import { build as buildServices } from '../scripts/build';
 import { ANONYMOUS, DEV_SUBGRAPH_SECRET, IDENTITY_HEADER, InternalTokens } from '@roombook/kernel';
 import { composeSupergraph } from '../schema/composition';
 import { RESERVE, inDays, registerRoom, stay } from '../test/support/booking';
 import { startSystem, type TestSystem } from '../test/support/system';
 import { tokenFor } from '../test/support/tokens';
-import { GUILD_QUERY, GUILD_SUBGRAPHS } from './benchGateway/guildSubgraphs';
-import { isExpectedAnswer, measure, type Operation, type Window } from './benchGateway/load';
-import { REPO_ROOT } from './infra/locations';
-import { startManagedProcess, type ManagedProcess } from './infra/managedProcess';
-import { startMongo } from './infra/mongo';
-import { findFreePort } from './infra/ports';
-import { pollUntilReady } from './infra/readiness';
+import { GUILD_QUERY, GUILD_SUBGRAPHS } from './gateway/guildSubgraphs';
+import { isExpectedAnswer, measure, type Operation, type Window } from './gateway/load';
+import { REPO_ROOT } from '../scripts/infra/locations';
+import { startManagedProcess, type ManagedProcess } from '../scripts/infra/managedProcess';
+import { startMongo } from '../scripts/infra/mongo';
+import { findFreePort } from '../scripts/infra/ports';
+import { pollUntilReady } from '../scripts/infra/readiness';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -79,7 +79,7 @@ async function compileLaunchers(): Promise<string> {
   const outdir = path.join(WORK_DIR, 'js');
   await build({
     entryPoints: ['plainGateway', 'hiveGateway', 'guildSubgraphs'].map((file) =>
-      path.join(REPO_ROOT, 'scripts', 'benchGateway', `${file}.ts`),
+      path.join(REPO_ROOT, 'bench', 'gateway', `${file}.ts`),
     ),
     outdir,
     platform: 'node',

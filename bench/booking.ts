@@ -12,8 +12,8 @@ import { registerRoom, RESERVE, stay } from '../test/support/booking';
 import { startSystem } from '../test/support/system';
 import { tokenFor } from '../test/support/tokens';
 import { WriteReplay, recordWrites } from './bookingWrites';
-import { startMongo } from './infra/mongo';
-import { findFreePort } from './infra/ports';
+import { startMongo } from '../scripts/infra/mongo';
+import { findFreePort } from '../scripts/infra/ports';
 
 const SEQUENTIAL_BOOKINGS = 200;
 const CONCURRENT_BOOKINGS = 50;
