@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Supergraph } from '@apollo/federation-internals';
+import { ROUTER_SUPPORTED_SUPERGRAPH_FEATURES, Supergraph } from '@apollo/federation-internals';
 import {
   buildSchema,
   isEnumType,
@@ -16,9 +16,14 @@ type Field = GraphQLField<unknown, unknown> | GraphQLInputField;
 
 const BUILT_IN_SCALARS = new Set(['String', 'Int', 'Float', 'Boolean', 'ID']);
 
-/** The API schema the router serves: the checked-in supergraph without its federation machinery. */
+/**
+ * The API schema the router serves: the checked-in supergraph without its federation machinery
+ * (built as a router that enforces its SECURITY features, @authenticated and the like, may).
+ */
 export function routerApiSchema(supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'utf8')): GraphQLSchema {
-  return Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+  return Supergraph.build(supergraphSdl, { supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES })
+    .apiSchema()
+    .toGraphQLJSSchema();
 }
 
 function fieldsOf(type: GraphQLNamedType): Record<string, Field> {

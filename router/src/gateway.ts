@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
+import { Kind, parse, print, visit, type DirectiveNode } from 'graphql';
 import { Gauge, type Registry } from 'prom-client';
 import type { Identity, InternalTokens } from '@roombook/kernel';
 import type { RouterConfig } from './config';
@@ -31,7 +32,7 @@ export function createGateway(
   // (its index.js reads it); this system reports to nobody it was not configured to.
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const gateway = new ApolloGateway({
-    supergraphSdl: readFileSync(supergraphPath, 'utf8'),
+    supergraphSdl: supergraphForPlanning(readFileSync(supergraphPath, 'utf8')),
     buildService: ({ name, url }) => {
       const client = new SubgraphClient(
         name,
@@ -59,4 +60,24 @@ export function createGateway(
     },
   });
   return { gateway, close: async () => void (await Promise.all(clients.map((client) => client.close()))) };
+}
+
+/**
+ * The supergraph as the gateway is to plan with it. @apollo/gateway refuses a supergraph that links
+ * a feature `for: SECURITY` (@authenticated, @requiresScopes, @policy), since it does not enforce
+ * them; this router does, before planning (see authorization/), so it hands the gateway those
+ * links as plain ones. Planning does not depend on them.
+ */
+export function supergraphForPlanning(supergraphSdl: string): string {
+  let changed = false;
+  const document = visit(parse(supergraphSdl), {
+    Directive(directive: DirectiveNode): DirectiveNode | undefined {
+      if (directive.name.value !== 'link') return undefined;
+      const purpose = directive.arguments?.find((argument) => argument.name.value === 'for');
+      if (purpose?.value.kind !== Kind.ENUM || purpose.value.value !== 'SECURITY') return undefined;
+      changed = true;
+      return { ...directive, arguments: directive.arguments?.filter((argument) => argument !== purpose) };
+    },
+  });
+  return changed ? print(document) : supergraphSdl;
 }
