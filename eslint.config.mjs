@@ -1,6 +1,7 @@
 // Type-aware linting; import-x keeps every workspace honest about the packages it uses.
 import js from '@eslint/js';
 import importX from 'eslint-plugin-import-x';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 import { existsSync, readdirSync } from 'node:fs';
 
@@ -8,6 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 const WORKSPACES = [
   '.',
   './router',
+  './client',
   ...readdirSync('packages').map((name) => `./packages/${name}`),
   ...readdirSync('subgraphs').map((name) => `./subgraphs/${name}`),
 ].filter((dir) => existsSync(`${dir}/package.json`));
@@ -22,7 +24,7 @@ const INFRASTRUCTURE_IMPORTS = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', 'coverage/', 'dist/', '**/*.js', '**/*.mjs'] },
+  { ignores: ['node_modules/', '.data/', 'coverage/', 'dist/', '**/*.js', '**/*.mjs', 'client/src/gql/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -32,7 +34,16 @@ export default tseslint.config(
       'import-x/no-extraneous-dependencies': [
         'error',
         {
-          devDependencies: ['**/test/**', '**/*.test.ts', 'scripts/**', 'bench/**', 'schema/**', 'jest.config.ts'],
+          // The client app is built, not installed: its packages are devDependencies (client/package.json).
+          devDependencies: [
+            '**/test/**',
+            '**/*.test.ts',
+            'scripts/**',
+            'bench/**',
+            'schema/**',
+            'client/**',
+            'jest.config.ts',
+          ],
           packageDir: WORKSPACES,
         },
       ],
@@ -63,4 +74,5 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: INFRASTRUCTURE_IMPORTS }] },
   },
   { files: ['scripts/**', 'bench/**'], rules: { 'no-console': 'off' } },
+  { files: ['client/src/**/*.{ts,tsx}'], ...reactHooks.configs.flat.recommended },
 );

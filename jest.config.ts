@@ -19,7 +19,7 @@ const ESM_ONLY_PACKAGES = ['jose', '@nats-io', 'graphql-ws'];
 
 const common = {
   testEnvironment: 'node',
-  roots: ['packages', 'subgraphs', 'router', 'schema', 'scripts', 'test'].map((dir) => `<rootDir>/${dir}`),
+  roots: ['packages', 'subgraphs', 'router', 'schema', 'scripts', 'test', 'client'].map((dir) => `<rootDir>/${dir}`),
   transform: {
     '^.+\\.(ts|mts|cts)$': ['@swc/jest', swcTypeScript],
     '^.+\\.(js|mjs|cjs)$': ['@swc/jest', swcJavaScript],

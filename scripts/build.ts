@@ -7,8 +7,9 @@
  *
  * tsc compiles the sources (tsconfig.build.json) to CommonJS, keeping the repository's layout, so
  * every path a module finds from its own `__dirname` holds in dist/ too once the files that are
- * not TypeScript are copied beside it: each subgraph's schema.graphql, the supergraph, and the
- * router's page assets. The workspace packages (@roombook/kernel, @roombook/contracts) point at
+ * not TypeScript are copied beside it: each subgraph's schema.graphql, the supergraph, the
+ * router's page assets. The client app is built by Vite into dist/client/dist, where the compiled
+ * router finds it as the router run from source finds client/dist. The workspace packages (@roombook/kernel, @roombook/contracts) point at
  * their TypeScript sources; dist/ gets its own copy of their package.json, pointing at the
  * compiled files, and dist/node_modules links to it, which Node finds before the repository's
  * node_modules.
@@ -118,6 +119,16 @@ export function build(dist: string = DIST): void {
   );
   for (const workspacePackage of WORKSPACE_PACKAGES) linkWorkspacePackage(dist, workspacePackage);
   linkNestedDependencies(dist);
+  buildClientApp(path.join(dist, 'client', 'dist'));
+}
+
+/** The guests' and hosts' app (client/): Vite's build of it, with its trusted-documents manifest. */
+export function buildClientApp(outDir: string): void {
+  const vite = spawnSync('npm', ['run', 'build', '--workspace', 'client', '--', '--outDir', outDir, '--emptyOutDir'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (vite.status !== 0) throw new Error(`npm run build -w client failed (exit ${vite.status})`);
 }
 
 if (require.main === module) {

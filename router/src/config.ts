@@ -54,6 +54,15 @@ export const configSchema = z.object({
   SUPERGRAPH_PATH: z.string().min(1).optional(),
   /** How long a stopping router keeps serving, not ready, before it stops listening (see drainDelayMs). */
   DRAIN_DELAY_MS: drainDelay,
+  /** Where the built client app is (default: client/dist of this checkout, which `npm run build` makes). */
+  CLIENT_APP_DIR: z.string().min(1).optional(),
+  /** The identity provider's sign-in page the app links to; it sends people back to `/#token=<JWT>`. */
+  CLIENT_SIGN_IN_URL: z.url().optional(),
+  /**
+   * POST /dev/token (the app's development sign-in). Never in production. Default: on only with the
+   * development default JWT_SECRET; "true" turns it on with another secret, "false" off.
+   */
+  DEV_SIGN_IN: z.stringbool().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   ...subgraphUrls,

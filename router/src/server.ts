@@ -27,6 +27,7 @@ import { UserAuthenticator } from './authentication';
 import { DEV_JWT_SECRET, type RouterConfig } from './config';
 import { explorerRoutes, sandboxWithOfflineExplorer } from './explorer';
 import { createGateway, type RouterContext } from './gateway';
+import { clientAppRoutes } from './clientApp';
 import { clientGone } from './deadlines';
 import { livePageRoutes } from './livePage';
 import { loadShedding } from './loadShedding';
@@ -137,6 +138,7 @@ export async function startRouter(
       }),
     }),
   );
+  app.use(clientAppRoutes(config));
   app.use(requestErrors);
   const listening = await listen(httpServer, app, config.PORT, log);
 
