@@ -40,7 +40,6 @@ const ASSETS = [
   'schema/supergraph.graphql',
   ...SUBGRAPHS.map(({ name }) => `subgraphs/${name}/schema.graphql`),
   ...filesUnder('router/src/explorer'),
-  ...filesUnder('router/src/livePage'),
 ];
 
 function filesUnder(directory: string): string[] {

@@ -29,7 +29,6 @@ import { explorerRoutes, sandboxWithOfflineExplorer } from './explorer';
 import { createGateway, type RouterContext } from './gateway';
 import { clientAppRoutes } from './clientApp';
 import { clientGone } from './deadlines';
-import { livePageRoutes } from './livePage';
 import { loadShedding } from './loadShedding';
 import { operationMetrics } from './operationMetrics';
 import { clientMistakes } from './requestErrors';
@@ -118,7 +117,6 @@ export async function startRouter(
   let draining = false;
   const app = createServiceApp(metrics, () => !draining && supergraphLoaded && (broker?.isConnected() ?? true));
   if (!production) app.use(explorerRoutes());
-  app.use(livePageRoutes());
   app.use(
     '/graphql',
     loadShedding(
