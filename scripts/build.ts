@@ -126,6 +126,8 @@ export function buildClientApp(outDir: string): void {
   const vite = spawnSync('npm', ['run', 'build', '--workspace', 'client', '--', '--outDir', outDir, '--emptyOutDir'], {
     cwd: ROOT,
     stdio: 'inherit',
+    // What ships, whoever builds it: Jest sets NODE_ENV=test, which would give React's development build.
+    env: { ...process.env, NODE_ENV: 'production' },
   });
   if (vite.status !== 0) throw new Error(`npm run build -w client failed (exit ${vite.status})`);
 }

@@ -103,8 +103,11 @@ it('the compiled room subgraph and router start and serve the graph and their pa
   expect(listed.errors).toBeUndefined();
   expect(listed.data?.rooms.edges.map((edge) => edge.node.name)).toEqual(['Built loft']);
 
-  // The router's pages are copied beside its code, and served from under a dot folder (.data/).
-  for (const page of ['/graphiql', '/graphiql/assets/graphiql-page.js', '/live', '/live/assets/live.js']) {
+  // The router's pages and the client app are built beside its code, and served from under a dot folder (.data/).
+  const app = await (await fetch(`${router.url}/`)).text();
+  const script = /<script type="module" crossorigin src="([^"]+)"/.exec(app)?.[1];
+  expect(script).toMatch(/^\/assets\/index-.+\.js$/);
+  for (const page of ['/graphiql', '/graphiql/assets/graphiql-page.js', '/host', script!]) {
     expect(`${page} ${(await fetch(`${router.url}${page}`)).status}`).toBe(`${page} 200`);
   }
 });
