@@ -5,13 +5,15 @@
  * http://localhost:4000).
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generatePersistedQueryManifest, type PersistedQueryManifest } from '@apollo/generate-persisted-query-manifest';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 
 const router = process.env.ROUTER_URL ?? 'http://localhost:4000';
 const VIRTUAL_ID = 'virtual:trusted-documents';
-const SOURCES = path.join(import.meta.dirname, 'src');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const SOURCES = path.join(HERE, 'src');
 
 /**
  * The app's trusted documents, generated from its sources at every build: each operation as
@@ -26,7 +28,7 @@ function trustedDocuments(): Plugin {
   const generate = () =>
     generatePersistedQueryManifest(
       { documents: [`${SOURCES}/**/*.{ts,tsx}`, `!${SOURCES}/gql/**`] },
-      path.join(import.meta.dirname, 'vite.config.ts'),
+      path.join(HERE, 'vite.config.ts'),
     );
   return {
     name: 'roombook:trusted-documents',
