@@ -97,7 +97,10 @@ async function main() {
       await page.waitForFunction(() => 'firstRoomCardAt' in globalThis);
       const cards = await page.locator('li.room-card').count();
       if (cards === 0) throw new Error('The room list rendered no room');
-      return page.evaluate(() => globalThis as unknown as { shellAt: number; firstRoomCardAt: number });
+      return page.evaluate(() => {
+        const { shellAt, firstRoomCardAt } = globalThis as unknown as { shellAt: number; firstRoomCardAt: number };
+        return { shellAt, firstRoomCardAt };
+      });
     };
     // One visit first, so the router and the subgraphs have planned and warmed what the page asks.
     await visit();

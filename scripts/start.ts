@@ -75,6 +75,7 @@ async function main(): Promise<void> {
 
   say('');
   say(`The supergraph is ready at http://localhost:${config.PORT}/graphql`);
+  say(`The app for guests and hosts: http://localhost:${config.PORT}/`);
   say(
     `Explore it in a browser: Apollo Sandbox at http://localhost:${config.PORT}/graphql, or GraphiQL, which needs ` +
       `no internet, at http://localhost:${config.PORT}/graphiql. Subscriptions use ws:// on the same URL. Ctrl-C stops everything.`,
