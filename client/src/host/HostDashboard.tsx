@@ -41,7 +41,12 @@ const HOST_DASHBOARD = graphql(`
   }
 `);
 
-/** Every change of a row of the host's rooms, wherever it happened. */
+/**
+ * Every change of a row of the host's rooms, wherever it happened: the same fields as the table's
+ * query, so each payload refreshes the whole card in the cache. Not a shared fragment: the
+ * manifest's ids hash each document with its definitions sorted, while Apollo's APQ fallback
+ * sends the text as written; with one definition per document the two are the same text.
+ */
 const DASHBOARD_ROW_CHANGED = graphql(`
   subscription DashboardRowChanged {
     dashboardUpdated {
