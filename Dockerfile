@@ -20,7 +20,8 @@ RUN mkdir /manifests \
  && find . -name node_modules -prune -o -name package.json -print \
     | xargs -I{} cp --parents {} /manifests/
 
-# --- build: every dependency, TypeScript compiled to dist/ (with the schemas and page assets)
+# --- build: every dependency, TypeScript compiled to dist/ (with the schemas and page assets), and
+#     the client app built by Vite into dist/client/dist, which the router image serves at /
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY --from=manifests /manifests/ ./
