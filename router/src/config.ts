@@ -1,4 +1,4 @@
-import { DEV_SUBGRAPH_SECRET, drainDelay, natsStreamReplicas } from '@roombook/kernel';
+import { ConfigError, DEV_SUBGRAPH_SECRET, drainDelay, natsStreamReplicas } from '@roombook/kernel';
 import { z } from 'zod';
 import { ROUTER_PORT, SUBGRAPHS, subgraphUrlVariable } from '../../subgraphs/catalog';
 
@@ -63,12 +63,32 @@ export const configSchema = z.object({
    * development default JWT_SECRET; "true" turns it on with another secret, "false" off.
    */
   DEV_SIGN_IN: z.stringbool().optional(),
+  /** Trusted documents: the operations clients may run, in Apollo's persisted-query manifest format. */
+  PERSISTED_DOCUMENTS_PATH: z.string().min(1).optional(),
+  /**
+   * enforce: only the manifest's operations run; audit: any runs, the others are counted; off: the
+   * manifest is ignored. Default with a manifest: enforce in production, audit elsewhere.
+   */
+  PERSISTED_DOCUMENTS_MODE: z.enum(['enforce', 'audit', 'off']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   ...subgraphUrls,
 });
 
 export type RouterConfig = z.infer<typeof configSchema>;
+
+/** The trusted documents mode in effect (see PERSISTED_DOCUMENTS_MODE); a mode that needs a manifest without one is a configuration error. */
+export function trustedDocumentsMode(config: RouterConfig): 'enforce' | 'audit' | 'off' {
+  if (!config.PERSISTED_DOCUMENTS_PATH) {
+    if (config.PERSISTED_DOCUMENTS_MODE === 'enforce' || config.PERSISTED_DOCUMENTS_MODE === 'audit') {
+      throw new ConfigError([
+        `PERSISTED_DOCUMENTS_MODE: ${config.PERSISTED_DOCUMENTS_MODE} needs PERSISTED_DOCUMENTS_PATH (the manifest)`,
+      ]);
+    }
+    return 'off';
+  }
+  return config.PERSISTED_DOCUMENTS_MODE ?? (config.NODE_ENV === 'production' ? 'enforce' : 'audit');
+}
 
 export function subgraphUrl(config: RouterConfig, name: string): string | undefined {
   return (config as Record<string, unknown>)[subgraphUrlVariable(name)] as string | undefined;

@@ -24,7 +24,7 @@ import express, { type ErrorRequestHandler } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { join } from 'node:path';
 import { UserAuthenticator } from './authentication';
-import { DEV_JWT_SECRET, type RouterConfig } from './config';
+import { DEV_JWT_SECRET, trustedDocumentsMode, type RouterConfig } from './config';
 import { explorerRoutes, sandboxWithOfflineExplorer } from './explorer';
 import { createGateway, type RouterContext } from './gateway';
 import { clientAppRoutes } from './clientApp';
@@ -34,6 +34,8 @@ import { operationMetrics } from './operationMetrics';
 import { clientMistakes } from './requestErrors';
 import { operationLimits } from './queryCost';
 import { LiveSubscriptions } from './subscriptions/liveServer';
+import { TrustedDocuments } from './trustedDocuments/trustedDocuments';
+import { trustedDocumentsMiddleware } from './trustedDocuments/trustedDocumentsMiddleware';
 
 export const DEFAULT_SUPERGRAPH_PATH = join(__dirname, '..', '..', 'schema', 'supergraph.graphql');
 
@@ -50,6 +52,11 @@ export async function startRouter(
   const authenticator = new UserAuthenticator({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL });
   const tokens = new InternalTokens(config.SUBGRAPH_SECRET, 'router', config.IDENTITY_TOKEN_LIFETIME_S);
   const production = config.NODE_ENV === 'production';
+  const trustedDocuments = await TrustedDocuments.start(
+    { mode: trustedDocumentsMode(config), path: config.PERSISTED_DOCUMENTS_PATH },
+    log,
+    metrics.registry,
+  );
 
   const httpServer = createServer();
   let supergraphLoaded = false;
@@ -100,6 +107,7 @@ export async function startRouter(
       apollo,
       schema: () => apiSchema!,
       authenticator,
+      trustedDocuments,
       broker,
       log,
       registry: metrics.registry,
@@ -129,6 +137,7 @@ export async function startRouter(
       metrics.registry,
     ),
     express.json({ limit: config.MAX_BODY_BYTES }),
+    trustedDocumentsMiddleware(trustedDocuments),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => ({
         identity: await identify(authenticator, req.header('authorization')),
@@ -160,6 +169,7 @@ export async function startRouter(
       await listening.close();
       await subgraphs.close();
       await broker?.close();
+      trustedDocuments.stop();
     },
   };
 }

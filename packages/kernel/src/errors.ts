@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'INVALID_STATE',
   'CONFLICT',
   'SERVICE_UNAVAILABLE',
+  'PERSISTED_QUERY_NOT_IN_LIST',
+  'RATE_LIMITED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -65,6 +67,22 @@ export class Conflict extends DomainError {
 
 export class ServiceUnavailable extends DomainError {
   readonly code = 'SERVICE_UNAVAILABLE';
+}
+
+/** Trusted documents are enforced and the operation is not in the manifest (refused before parsing). */
+export class PersistedQueryNotInList extends DomainError {
+  readonly code = 'PERSISTED_QUERY_NOT_IN_LIST';
+}
+
+/** One caller sent more than its share; `retryAfterSeconds` is when its next request would be served. */
+export class RateLimited extends DomainError {
+  readonly code = 'RATE_LIMITED';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
 }
 
 export function assertUnreachable(value: never): never {

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { DomainError, type Broker, type Identity, type Logger } from '@roombook/kernel';
+import { DomainError, PersistedQueryNotInList, type Broker, type Identity, type Logger } from '@roombook/kernel';
 import {
   GraphQLError,
   OperationTypeNode,
@@ -20,6 +20,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { UserAuthenticator } from '../authentication';
 import type { RouterContext } from '../gateway';
 import { valueErrorsOf } from '../requestErrors';
+import type { TrustedDocuments } from '../trustedDocuments/trustedDocuments';
 import { refusalOf, type OperationLimits } from '../queryCost';
 import { ENTITY_ID_VARIABLE, liveOperationOf, type LiveOperation } from './entityQuery';
 import { LiveFeed } from './liveFeed';
@@ -74,6 +75,8 @@ export class LiveSubscriptions {
       readonly apollo: ApolloServer<RouterContext>;
       readonly schema: () => GraphQLSchema;
       readonly authenticator: UserAuthenticator;
+      /** The same check as on HTTP, before the payload is parsed. */
+      readonly trustedDocuments: TrustedDocuments;
       readonly broker: Broker;
       readonly log: Logger;
       readonly registry: Registry;
@@ -97,8 +100,16 @@ export class LiveSubscriptions {
         isProd: this.options.production,
         onConnect: (ctx) => this.connect(ctx.extra.socket, ctx.connectionParams?.authorization),
         onClose: (ctx) => void this.connections.delete(ctx.extra.socket),
-        onSubscribe: (ctx, _id, payload) =>
-          this.subscribe(ctx.extra.socket, payload, Object.keys(ctx.subscriptions).length),
+        onSubscribe: (ctx, _id, payload) => {
+          let admitted: typeof payload;
+          try {
+            admitted = this.options.trustedDocuments.admit(payload);
+          } catch (error) {
+            if (error instanceof PersistedQueryNotInList) return [coded(error.code, error.message)];
+            throw error;
+          }
+          return this.subscribe(ctx.extra.socket, admitted, Object.keys(ctx.subscriptions).length);
+        },
         subscribe: (args) => (args.contextValue as { readonly live: LiveSubscription }).live,
       },
       wss,

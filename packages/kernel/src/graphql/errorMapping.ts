@@ -13,6 +13,10 @@ export function httpStatusFor(code: ErrorCode): number {
       return 403;
     case 'SERVICE_UNAVAILABLE':
       return 503;
+    case 'PERSISTED_QUERY_NOT_IN_LIST':
+      return 400;
+    case 'RATE_LIMITED':
+      return 429;
     case 'BAD_USER_INPUT':
     case 'NOT_FOUND':
     case 'ROOM_UNAVAILABLE':
