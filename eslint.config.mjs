@@ -23,6 +23,27 @@ const INFRASTRUCTURE_IMPORTS = [
   },
 ];
 
+/**
+ * The shared vocabulary (Money, the statuses, calendar dates) is declared once, in packages/contracts;
+ * a second declaration elsewhere drifts from it. The client speaks the GraphQL schema's generated types.
+ */
+const VOCABULARY = '/^(Money|CalendarDate|RoomStatus|ReservationStatus|PaymentStatus)$/';
+const ONE_VOCABULARY = [
+  ...['TSInterfaceDeclaration', 'TSTypeAliasDeclaration', 'VariableDeclarator'].map((node) => ({
+    selector: `${node}[id.name=${VOCABULARY}]`,
+    message: 'Declared once in packages/contracts: import it from @roombook/contracts.',
+  })),
+  {
+    selector: "Literal[regex.pattern='^\\\\d{4}-\\\\d{2}-\\\\d{2}$']",
+    message: 'Calendar dates: CALENDAR_DATE_PATTERN or calendarDate from @roombook/contracts.',
+  },
+  {
+    selector:
+      "TSUnionType:has(TSLiteralType > Literal[value='REFUND_PENDING']), TSUnionType:has(TSLiteralType > Literal[value='CANCELLATION_REQUESTED']), TSUnionType:has(TSLiteralType > Literal[value='REMOVED']):has(TSLiteralType > Literal[value='ACTIVE'])",
+    message: 'A status union: use RoomStatus, ReservationStatus or PaymentStatus from @roombook/contracts.',
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.data/', 'coverage/', 'dist/', '**/*.js', '**/*.mjs', 'client/src/gql/'] },
   js.configs.recommended,
@@ -72,6 +93,17 @@ export default tseslint.config(
   {
     files: ['subgraphs/*/src/domain/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: INFRASTRUCTURE_IMPORTS }] },
+  },
+  {
+    files: [
+      'packages/kernel/**/*.ts',
+      'subgraphs/**/*.ts',
+      'router/**/*.ts',
+      'bench/**/*.ts',
+      'scripts/**/*.ts',
+      'test/**/*.ts',
+    ],
+    rules: { 'no-restricted-syntax': ['error', ...ONE_VOCABULARY] },
   },
   { files: ['scripts/**', 'bench/**'], rules: { 'no-console': 'off' } },
   { files: ['client/src/**/*.{ts,tsx}'], ...reactHooks.configs.flat.recommended },

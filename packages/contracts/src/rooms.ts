@@ -3,6 +3,7 @@ import { EventFamily, type EventOf } from './eventFamily';
 import { moneySchema } from './money';
 
 export const ROOM_STATUSES = ['ACTIVE', 'REMOVED'] as const;
+export type RoomStatus = (typeof ROOM_STATUSES)[number];
 
 /** Every room event carries the whole room as it now is, so replicas never need to ask. */
 export const roomSnapshotSchema = z.object({

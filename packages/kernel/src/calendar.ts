@@ -1,8 +1,9 @@
+import { CALENDAR_DATE_PATTERN } from '@roombook/contracts';
+
 /** Calendar-date arithmetic on "YYYY-MM-DD" strings, in UTC so no time zone shifts a night. */
-const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
 export function isCalendarDate(value: string): boolean {
-  if (!DATE_PATTERN.test(value)) return false;
+  if (!CALENDAR_DATE_PATTERN.test(value)) return false;
   const date = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }

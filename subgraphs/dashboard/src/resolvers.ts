@@ -9,7 +9,8 @@ import {
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import DataLoader from 'dataloader';
 import { assertMaySeeRow, assertMayUseDashboard, hostScope, maySeeRow } from './domain/access';
-import type { RoomDashboardView, RoomStatus } from './domain/roomDashboard';
+import type { RoomStatus } from '@roombook/contracts';
+import type { RoomDashboardView } from './domain/roomDashboard';
 import type { DashboardProjection } from './projecting/projection';
 import type { ProjectionVersionRegistry } from './projectionVersions';
 import type { RowStore } from './rowStore';

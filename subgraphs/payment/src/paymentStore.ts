@@ -1,4 +1,4 @@
-import type { OutboxEntry } from '@roombook/contracts';
+import { PAYMENT_STATUSES, type OutboxEntry } from '@roombook/contracts';
 import {
   isDuplicateKeyError,
   withOutbox,
@@ -7,7 +7,7 @@ import {
   type OutboxRelay,
 } from '@roombook/kernel';
 import { Schema, Types, type Connection, type Model } from 'mongoose';
-import { needsCardToken, type Payment, type PaymentStatus } from './domain/payment';
+import { needsCardToken, type Payment } from './domain/payment';
 
 interface PaymentDocument extends Omit<Payment, 'id'> {
   _id: string;
@@ -15,8 +15,6 @@ interface PaymentDocument extends Omit<Payment, 'id'> {
   sealedToken?: string;
   outbox: OutboxEntry[];
 }
-
-const STATUSES: readonly PaymentStatus[] = ['PENDING', 'APPROVED', 'DECLINED', 'REFUND_PENDING', 'REFUNDED'];
 
 const paymentSchema = new Schema<PaymentDocument>(
   {
@@ -27,7 +25,7 @@ const paymentSchema = new Schema<PaymentDocument>(
     guestId: { type: String, required: true },
     hostId: { type: String, required: true },
     amount: { amount: { type: Number, required: true }, currency: { type: String, required: true } },
-    status: { type: String, enum: STATUSES, required: true },
+    status: { type: String, enum: PAYMENT_STATUSES, required: true },
     failureReason: { type: String, default: null },
     chargeId: { type: String, default: null },
     refundId: { type: String, default: null },

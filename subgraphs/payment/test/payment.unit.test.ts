@@ -1,4 +1,4 @@
-import { PAYMENT_EVENTS } from '@roombook/contracts';
+import { PAYMENT_EVENTS, type PaymentStatus } from '@roombook/contracts';
 import { ANONYMOUS, Forbidden, Unauthenticated, type Identity } from '@roombook/kernel/domain';
 import {
   awaitedProviderCall,
@@ -8,7 +8,6 @@ import {
   requestRefund,
   settleCharge,
   type Payment,
-  type PaymentStatus,
 } from '../src/domain/payment';
 import { visiblePayment } from '../src/domain/visibility';
 import { paymentEvent } from '../src/events';

@@ -1,4 +1,4 @@
-import type { OutboxEntry } from '@roombook/contracts';
+import type { OutboxEntry, ReservationStatus } from '@roombook/contracts';
 import {
   isDuplicateKeyError,
   olderThan,
@@ -9,7 +9,7 @@ import {
   type OutboxRelay,
 } from '@roombook/kernel';
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { Reservation, ReservationStatus } from './domain/reservation';
+import type { Reservation } from './domain/reservation';
 
 interface ReservationDocument extends Omit<Reservation, 'id'> {
   _id: string;

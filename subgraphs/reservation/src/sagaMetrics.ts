@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ReservationStatus } from './domain/reservation';
+import type { ReservationStatus } from '@roombook/contracts';
 
 /** A booking still PENDING after this long means its saga is stuck (payment down, or its event lost). */
 export const PENDING_TOO_LONG_MS = 60_000;

@@ -8,7 +8,8 @@ import {
 } from '@roombook/kernel';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { RoomDependencies } from './dependencies';
-import type { Room, RoomStatus } from './domain/room';
+import type { RoomStatus } from '@roombook/contracts';
+import type { Room } from './domain/room';
 import { registerRoom } from './registering/registerRoom';
 import { removeRoom } from './removing/removeRoom';
 import { updateRoom } from './updating/updateRoom';

@@ -1,7 +1,7 @@
-import type { OutboxEntry } from '@roombook/contracts';
+import { ROOM_STATUSES, type OutboxEntry, type RoomStatus } from '@roombook/contracts';
 import { withOutbox, saveVersioned, type AggregateStore, type OutboxRelay, type TotalCount } from '@roombook/kernel';
 import { Schema, Types, type Connection, type Model } from 'mongoose';
-import type { Room, RoomStatus } from './domain/room';
+import type { Room } from './domain/room';
 
 interface RoomDocument extends Omit<Room, 'id'> {
   _id: string;
@@ -21,7 +21,7 @@ const roomSchema = new Schema<RoomDocument>(
     capacity: { type: Number, required: true },
     pricePerNight: { amount: { type: Number, required: true }, currency: { type: String, required: true } },
     amenities: { type: [String], default: [] },
-    status: { type: String, enum: ['ACTIVE', 'REMOVED'], required: true },
+    status: { type: String, enum: ROOM_STATUSES, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     version: { type: Number, required: true },

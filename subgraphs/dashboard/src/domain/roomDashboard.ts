@@ -1,13 +1,5 @@
+import type { Money, PaymentStatus, ReservationStatus, RoomStatus } from '@roombook/contracts';
 import type { Versioned } from '@roombook/kernel/domain';
-
-export interface Money {
-  readonly amount: number;
-  readonly currency: string;
-}
-
-export type RoomStatus = 'ACTIVE' | 'REMOVED';
-export type ReservationStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED' | 'CANCELLATION_REQUESTED' | 'CANCELLED';
-export type PaymentStatus = 'PENDING' | 'APPROVED' | 'DECLINED' | 'REFUND_PENDING' | 'REFUNDED';
 
 /** What the dashboard shows of a room's listing. */
 export interface Listing {

@@ -1,12 +1,6 @@
+import type { Money, PaymentStatus } from '@roombook/contracts';
 import type { Versioned } from '@roombook/kernel/domain';
 import type { ChargeResult, RefundResult } from '../provider/paymentProvider';
-
-export interface Money {
-  readonly amount: number;
-  readonly currency: string;
-}
-
-export type PaymentStatus = 'PENDING' | 'APPROVED' | 'DECLINED' | 'REFUND_PENDING' | 'REFUNDED';
 
 /** What the reservation saga asks for: charge this amount for this reservation, once. */
 export interface AuthorizationRequest {

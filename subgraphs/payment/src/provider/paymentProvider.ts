@@ -1,4 +1,4 @@
-import type { Money } from '../domain/payment';
+import type { Money } from '@roombook/contracts';
 
 /**
  * The payment-provider port: what this context needs of a card processor. A repeated call with

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDuplicateKeyError } from '@roombook/kernel';
 import type { Connection } from 'mongoose';
-import type { Money } from '../domain/payment';
+import type { Money } from '@roombook/contracts';
 import type { Charge, ChargeResult, PaymentProvider, Refund, RefundResult } from './paymentProvider';
 
 /** The card token the simulated provider declines (runtime.md, "Payment provider"). */

@@ -1,11 +1,5 @@
+import type { Money, ReservationStatus, RoomStatus } from '@roombook/contracts';
 import { InvalidInput, InvalidState, RoomUnavailable, daysBetween, type Versioned } from '@roombook/kernel/domain';
-
-export type ReservationStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED' | 'CANCELLATION_REQUESTED' | 'CANCELLED';
-
-export interface Money {
-  readonly amount: number;
-  readonly currency: string;
-}
 
 export interface StatusChange {
   readonly status: ReservationStatus;
@@ -99,7 +93,7 @@ export interface BookableRoom {
   readonly hostId: string;
   readonly capacity: number;
   readonly pricePerNight: Money;
-  readonly status: 'ACTIVE' | 'REMOVED';
+  readonly status: RoomStatus;
 }
 
 /** A new PENDING reservation for a stay in a room, priced at the room's current nightly price. */

@@ -1,3 +1,4 @@
+import type { RoomStatus } from '@roombook/contracts';
 import {
   Forbidden,
   InvalidState,
@@ -9,13 +10,6 @@ import {
   type Versioned,
 } from '@roombook/kernel/domain';
 import { parseRegistration, parseUpdate, type RoomListing, type RoomListingChanges } from './listingRules';
-
-export interface Money {
-  readonly amount: number;
-  readonly currency: string;
-}
-
-export type RoomStatus = 'ACTIVE' | 'REMOVED';
 
 export interface Room extends RoomListing, Versioned {
   readonly hostId: string;
