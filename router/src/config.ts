@@ -5,9 +5,8 @@ import { ROUTER_PORT, SUBGRAPHS, subgraphUrlVariable } from '../../subgraphs/cat
 /** Local-only default, documented in the README; the router refuses it when NODE_ENV=production. */
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789';
 
-const subgraphUrls = Object.fromEntries(
-  SUBGRAPHS.map(({ name, port }) => [subgraphUrlVariable(name), z.url().default(`http://127.0.0.1:${port}/graphql`)]),
-);
+/** No defaults here: where an unset one points depends on the supergraph served (see subgraphUrl). */
+const subgraphUrls = Object.fromEntries(SUBGRAPHS.map(({ name }) => [subgraphUrlVariable(name), z.url().optional()]));
 
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(ROUTER_PORT),
@@ -90,6 +89,15 @@ export function trustedDocumentsMode(config: RouterConfig): 'enforce' | 'audit' 
   return config.PERSISTED_DOCUMENTS_MODE ?? (config.NODE_ENV === 'production' ? 'enforce' : 'audit');
 }
 
-export function subgraphUrl(config: RouterConfig, name: string): string | undefined {
-  return (config as Record<string, unknown>)[subgraphUrlVariable(name)] as string | undefined;
+/**
+ * Where the router calls a subgraph: at its SUBGRAPH_<NAME>_URL when set. Otherwise, serving the
+ * checked-in supergraph, at the catalog's local address (127.0.0.1, where `npm start` runs it: the
+ * supergraph's "localhost" may resolve to ::1, where subgraphs do not listen); serving another
+ * (SUPERGRAPH_PATH), where that supergraph says, even for a subgraph named as one of the catalog's.
+ */
+export function subgraphUrl(config: RouterConfig, name: string, supergraphUrl: string | undefined): string | undefined {
+  const configured = (config as Record<string, unknown>)[subgraphUrlVariable(name)] as string | undefined;
+  if (configured) return configured;
+  const local = SUBGRAPHS.find((entry) => entry.name === name);
+  return config.SUPERGRAPH_PATH || !local ? supergraphUrl : `http://127.0.0.1:${local.port}/graphql`;
 }

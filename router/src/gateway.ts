@@ -36,7 +36,7 @@ export function createGateway(
     buildService: ({ name, url }) => {
       const client = new SubgraphClient(
         name,
-        subgraphUrl(config, name) ?? url!,
+        subgraphUrl(config, name, url)!,
         metrics,
         config.MERGE_INFLIGHT_FETCHES,
         tokens,
