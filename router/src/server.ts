@@ -34,6 +34,7 @@ import { operationMetrics } from './operationMetrics';
 import { clientMistakes } from './requestErrors';
 import { operationLimits } from './queryCost';
 import { LiveSubscriptions } from './subscriptions/liveServer';
+import { serveGraphqlWs } from './subscriptions/transports/graphqlWs';
 import { TrustedDocuments } from './trustedDocuments/trustedDocuments';
 import { trustedDocumentsMiddleware } from './trustedDocuments/trustedDocumentsMiddleware';
 
@@ -103,23 +104,28 @@ export async function startRouter(
   const live =
     broker &&
     new LiveSubscriptions({
-      httpServer,
       apollo,
       schema: () => apiSchema!,
-      authenticator,
-      trustedDocuments,
       broker,
       log,
       registry: metrics.registry,
       production,
       limits: {
-        maxSubscriptionsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
         maxQueuedPerSubscription: config.MAX_QUEUED_EVENTS_PER_SUBSCRIPTION,
-        keepAliveMs: config.SUBSCRIPTION_KEEPALIVE_MS,
         maxDepth: config.MAX_QUERY_DEPTH,
         operation: config,
       },
     });
+  if (live) {
+    serveGraphqlWs(live, {
+      httpServer,
+      authenticator,
+      trustedDocuments,
+      maxSubscriptionsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      keepAliveMs: config.SUBSCRIPTION_KEEPALIVE_MS,
+      production,
+    });
+  }
   await live?.start();
 
   let draining = false;

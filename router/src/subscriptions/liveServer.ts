@@ -1,7 +1,6 @@
-import type { Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { DomainError, PersistedQueryNotInList, type Broker, type Identity, type Logger } from '@roombook/kernel';
+import type { Broker, Identity, Logger } from '@roombook/kernel';
 import {
   GraphQLError,
   OperationTypeNode,
@@ -10,73 +9,66 @@ import {
   specifiedRules,
   validate,
   type DocumentNode,
-  type ExecutionArgs,
   type ExecutionResult,
   type GraphQLSchema,
 } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { WebSocketServer, type WebSocket } from 'ws';
-import type { UserAuthenticator } from '../authentication';
 import type { RouterContext } from '../gateway';
 import { valueErrorsOf } from '../requestErrors';
-import type { TrustedDocuments } from '../trustedDocuments/trustedDocuments';
 import { refusalOf, type OperationLimits } from '../queryCost';
 import { ENTITY_ID_VARIABLE, liveOperationOf, type LiveOperation } from './entityQuery';
 import { LiveFeed } from './liveFeed';
 import type { LiveEvent, LiveFieldName } from './liveFields';
 import { LiveSubscription } from './liveSubscription';
 
+/** A subscription as any transport receives it (graphql-ws `subscribe`, SSE or multipart request body). */
+export interface LiveRequest {
+  readonly query: string;
+  readonly operationName?: string | null;
+  readonly variables?: Record<string, unknown> | null;
+  /** The last cursor the client received: what changed since is delivered first. */
+  readonly resumeFrom?: string | null;
+}
+
+/** Who subscribes, as the transport authenticated them. */
+export interface LiveCaller {
+  readonly identity: Identity;
+  /** When the caller's token expires: from then on nothing more is sent, and the subscription ends. */
+  readonly expiresAt: number | null;
+}
+
 export interface LiveLimits {
-  readonly maxSubscriptionsPerConnection: number;
   /** Payloads waiting for one subscription before its client is dropped as too slow. */
   readonly maxQueuedPerSubscription: number;
-  readonly keepAliveMs: number;
   readonly maxDepth: number;
   /** The same limits as for HTTP operations: a subscription's payload is queried again for every event. */
   readonly operation: OperationLimits;
 }
 
-/** WebSocket close codes: graphql-ws's own for authentication, 1008 (policy violation) for a client that cannot keep up. */
-const CLOSE = { unauthorized: 4401, tooSlow: 1008, goingAway: 1001 } as const;
-/** A client dropped as too slow gets this long to take the close frame before its socket is cut. */
-const CLOSE_GRACE_MS = 1_000;
-
 /** One client subscription, and who asked for it. */
 interface Subscriber {
-  readonly connection: Connection;
+  readonly caller: LiveCaller;
   readonly subscription: LiveSubscription;
 }
 
-interface Connection {
-  readonly socket: WebSocket;
-  readonly identity: Identity;
-  /** When the client's token expires: from then on, nothing more is sent, and the connection is closed. */
-  readonly expiresAt: number | null;
-}
-
 /**
- * Subscriptions over graphql-ws on the router's /graphql. A subscription is served as a query of
- * the entity each event changed (see entityQuery.ts), run through the gateway with the
- * subscriber's identity, signed for each subgraph fetch: payloads may span every subgraph, and a
- * subscription open for hours keeps working. Events come from NATS through a LiveFeed of this
- * router's own, so every replica serves every event.
+ * The live layer, whatever the transport: `open` turns a subscription request into a stream of
+ * payloads, `onDrain` lets a transport end its streams (so that clients resume elsewhere) when
+ * this router stops. A subscription is served as a query of the entity each event changed (see
+ * entityQuery.ts), run through the gateway with the subscriber's identity: payloads may span
+ * every subgraph, and a subscription open for hours keeps working. Events come from NATS through
+ * a LiveFeed of this router's own, so every replica serves every event.
  */
 export class LiveSubscriptions {
   private readonly subscribers = new Map<LiveFieldName, Set<Subscriber>>();
-  private readonly connections = new Map<WebSocket, Connection>();
+  private readonly drainListeners: (() => void | Promise<void>)[] = [];
   private readonly feed: LiveFeed;
-  private disposeServer: (() => void | Promise<void>) | undefined;
   private readonly metrics: ReturnType<typeof liveMetrics>;
 
   constructor(
     private readonly options: {
-      readonly httpServer: Server;
       readonly apollo: ApolloServer<RouterContext>;
       readonly schema: () => GraphQLSchema;
-      readonly authenticator: UserAuthenticator;
-      /** The same check as on HTTP, before the payload is parsed. */
-      readonly trustedDocuments: TrustedDocuments;
       readonly broker: Broker;
       readonly log: Logger;
       readonly registry: Registry;
@@ -85,90 +77,69 @@ export class LiveSubscriptions {
     },
   ) {
     this.feed = new LiveFeed(options.broker, (event) => this.deliver(event), options.log);
-    this.metrics = liveMetrics(
-      options.registry,
-      () => this.connections.size,
-      () => this.activeCount(),
-    );
+    this.metrics = liveMetrics(options.registry, () => this.activeCount());
+  }
+
+  get registry(): Registry {
+    return this.options.registry;
+  }
+
+  schema(): GraphQLSchema {
+    return this.options.schema();
   }
 
   async start(): Promise<void> {
     await this.feed.start();
-    const wss = new WebSocketServer({ server: this.options.httpServer, path: '/graphql' });
-    const server = useServer(
-      {
-        isProd: this.options.production,
-        onConnect: (ctx) => this.connect(ctx.extra.socket, ctx.connectionParams?.authorization),
-        onClose: (ctx) => void this.connections.delete(ctx.extra.socket),
-        onSubscribe: (ctx, _id, payload) => {
-          let admitted: typeof payload;
-          try {
-            admitted = this.options.trustedDocuments.admit(payload);
-          } catch (error) {
-            if (error instanceof PersistedQueryNotInList) return [coded(error.code, error.message)];
-            throw error;
-          }
-          return this.subscribe(ctx.extra.socket, admitted, Object.keys(ctx.subscriptions).length);
-        },
-        subscribe: (args) => (args.contextValue as { readonly live: LiveSubscription }).live,
-      },
-      wss,
-      this.options.limits.keepAliveMs,
-    );
-    this.disposeServer = server.dispose;
+  }
+
+  /** A transport's way to end its streams when this router drains: clients reconnect and resume elsewhere. */
+  onDrain(listener: () => void | Promise<void>): void {
+    this.drainListeners.push(listener);
   }
 
   /**
-   * Closes every socket with 1001 "going away", then stops following NATS. Subscriptions are not
-   * completed first: a graphql-ws client takes `complete` as the end of its subscription, but
-   * retries a connection closed with 1001, subscribing again (through a load balancer, on a
-   * router that is still ready).
+   * Tells every transport to end its streams (graphql-ws: close with 1001 "going away", not
+   * `complete`, which a client takes as the end of its subscription), then stops following NATS.
    */
   async stop(): Promise<void> {
-    await this.disposeServer?.();
+    await Promise.all(this.drainListeners.map(async (listener) => listener()));
+    for (const set of this.subscribers.values()) for (const { subscription } of set) void subscription.return();
     await this.feed.stop();
   }
 
-  private activeCount(): number {
-    let count = 0;
-    for (const set of this.subscribers.values()) count += set.size;
-    return count;
+  /**
+   * A subscription: validated and checked like an HTTP operation, then its payloads, or the
+   * errors that refused it (before any event). `onTooSlow` is called when more than
+   * `maxQueuedPerSubscription` payloads wait for a client that does not read.
+   */
+  open(
+    caller: LiveCaller,
+    request: LiveRequest,
+    onTooSlow: () => void,
+  ): Promise<AsyncIterableIterator<ExecutionResult> | readonly GraphQLError[]> {
+    const operation = this.prepare(caller, request);
+    if (Array.isArray(operation)) return Promise.resolve(operation);
+    const subscriber: Subscriber = {
+      caller,
+      subscription: new LiveSubscription(operation, this.options.limits.maxQueuedPerSubscription, {
+        overflow: () => {
+          this.metrics.clientsDropped.inc({ reason: 'too_slow' });
+          void subscriber.subscription.return();
+          onTooSlow();
+        },
+        ended: () => this.subscribers.get(operation.field.name)?.delete(subscriber),
+      }),
+    };
+    const set = this.subscribers.get(operation.field.name) ?? new Set();
+    this.subscribers.set(operation.field.name, set.add(subscriber));
+    return Promise.resolve(subscriber.subscription);
   }
 
-  /** connection_init: the payload's `authorization`, verified like an HTTP request's; a bad token closes the connection. */
-  private async connect(socket: WebSocket, authorization: unknown): Promise<boolean> {
-    try {
-      const { identity, expiresAt } = await this.options.authenticator.authenticate(
-        typeof authorization === 'string' ? authorization : undefined,
-      );
-      this.connections.set(socket, { socket, identity, expiresAt });
-      return true;
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      socket.close(CLOSE.unauthorized, `Unauthorized: ${error.message}`.slice(0, 120));
-      return false;
-    }
-  }
-
-  private subscribe(
-    socket: WebSocket,
-    payload: {
-      readonly query: string;
-      readonly operationName?: string | null;
-      readonly variables?: Record<string, unknown> | null;
-    },
-    subscriptionsOnConnection: number,
-  ): ExecutionArgs | GraphQLError[] {
-    const connection = this.connections.get(socket);
-    if (!connection) return [coded('UNAUTHENTICATED', 'The connection was not initialised')];
-    const { maxSubscriptionsPerConnection } = this.options.limits;
-    if (subscriptionsOnConnection > maxSubscriptionsPerConnection) {
-      return [coded('BAD_USER_INPUT', `At most ${maxSubscriptionsPerConnection} subscriptions per connection`)];
-    }
+  private prepare(caller: LiveCaller, request: LiveRequest): LiveOperation | GraphQLError[] {
     const schema = this.options.schema();
     let document: DocumentNode;
     try {
-      document = parse(payload.query);
+      document = parse(request.query);
     } catch (error) {
       return [
         error instanceof GraphQLError
@@ -189,46 +160,34 @@ export class LiveSubscriptions {
         withCode(error, isValueError(error) ? 'BAD_USER_INPUT' : 'GRAPHQL_VALIDATION_FAILED'),
       );
     }
-    if (getOperationAST(document, payload.operationName)?.operation !== OperationTypeNode.SUBSCRIPTION) {
-      return [
-        coded('BAD_USER_INPUT', 'Only subscriptions are served over WebSocket; send queries and mutations over HTTP'),
-      ];
+    if (getOperationAST(document, request.operationName)?.operation !== OperationTypeNode.SUBSCRIPTION) {
+      return [coded('BAD_USER_INPUT', 'Only subscriptions are served live; send queries and mutations over HTTP')];
     }
     const tooMuch = refusalOf(
       schema,
       document,
       this.options.limits.operation,
-      payload.variables ?? {},
-      payload.operationName ?? undefined,
+      request.variables ?? {},
+      request.operationName ?? undefined,
     );
     if (tooMuch) return [coded(tooMuch.code, tooMuch.message)];
     let operation: LiveOperation;
     try {
-      operation = liveOperationOf(schema, document, payload.operationName, payload.variables ?? {});
+      operation = liveOperationOf(schema, document, request.operationName, request.variables ?? {});
     } catch (error) {
       return [
         error instanceof GraphQLError ? withCode(error, 'BAD_USER_INPUT') : coded('BAD_USER_INPUT', String(error)),
       ];
     }
-    const refusal = operation.field.refusal(connection.identity);
+    const refusal = operation.field.refusal(caller.identity);
     if (refusal) return [coded(refusal.code, refusal.message)];
+    return operation;
+  }
 
-    const subscriber: Subscriber = {
-      connection,
-      subscription: new LiveSubscription(operation, this.options.limits.maxQueuedPerSubscription, {
-        overflow: () => this.dropTooSlow(connection),
-        ended: () => this.subscribers.get(operation.field.name)?.delete(subscriber),
-      }),
-    };
-    const set = this.subscribers.get(operation.field.name) ?? new Set();
-    this.subscribers.set(operation.field.name, set.add(subscriber));
-    return {
-      schema,
-      document,
-      operationName: payload.operationName,
-      variableValues: payload.variables,
-      contextValue: { live: subscriber.subscription },
-    };
+  private activeCount(): number {
+    let count = 0;
+    for (const set of this.subscribers.values()) count += set.size;
+    return count;
   }
 
   /**
@@ -241,10 +200,10 @@ export class LiveSubscriptions {
     const groups = new Map<string, Subscriber[]>();
     for (const subscriber of this.subscribers.get(event.field) ?? []) {
       const { operation } = subscriber.subscription;
-      const { identity, expiresAt } = subscriber.connection;
+      const { identity, expiresAt } = subscriber.caller;
       if (expiresAt !== null && expiresAt <= now) {
         this.metrics.clientsDropped.inc({ reason: 'token_expired' });
-        this.close(subscriber.connection, CLOSE.unauthorized, 'Unauthorized: The token has expired');
+        subscriber.subscription.end(coded('UNAUTHENTICATED', 'The token has expired: subscribe again with a new one'));
         continue;
       }
       if (!operation.field.matches(event, operation.args) || !operation.field.maySee(identity, event)) continue;
@@ -269,7 +228,7 @@ export class LiveSubscriptions {
   /** The payload after this event: the client's selection, read through the gateway as the subscriber. */
   private async resolve(subscriber: Subscriber, event: LiveEvent): Promise<ExecutionResult | null> {
     const { operation } = subscriber.subscription;
-    const { identity } = subscriber.connection;
+    const { identity } = subscriber.caller;
     const response = await this.options.apollo.executeOperation(
       { query: operation.query, variables: { ...operation.variables, [ENTITY_ID_VARIABLE]: event.entityId } },
       { contextValue: { identity } },
@@ -289,28 +248,13 @@ export class LiveSubscriptions {
         : {}),
     };
   }
-
-  private dropTooSlow(connection: Connection): void {
-    const limit = this.options.limits.maxQueuedPerSubscription;
-    this.metrics.clientsDropped.inc({ reason: 'too_slow' });
-    this.close(connection, CLOSE.tooSlow, `Too slow: more than ${limit} events were waiting for this client`);
-  }
-
-  private close(connection: Connection, code: number, reason: string): void {
-    for (const set of this.subscribers.values()) {
-      for (const subscriber of set) if (subscriber.connection === connection) void subscriber.subscription.return();
-    }
-    connection.socket.close(code, reason);
-    // A client that reads nothing may not take the close frame either.
-    setTimeout(() => connection.socket.terminate(), CLOSE_GRACE_MS).unref();
-  }
 }
 
 function identityKey(identity: Identity): string {
   return identity.kind === 'user' ? `user:${identity.userId}:${[...identity.roles].sort().join(',')}` : identity.kind;
 }
 
-function coded(code: string, message: string): GraphQLError {
+export function coded(code: string, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code } });
 }
 
@@ -318,18 +262,10 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
   return new GraphQLError(error.message, { nodes: error.nodes, extensions: { code, ...error.extensions } });
 }
 
-function liveMetrics(registry: Registry, connections: () => number, subscriptions: () => number) {
-  new Gauge({
-    name: 'live_connections',
-    help: 'Open graphql-ws connections',
-    registers: [registry],
-    collect() {
-      this.set(connections());
-    },
-  });
+function liveMetrics(registry: Registry, subscriptions: () => number) {
   new Gauge({
     name: 'live_subscriptions',
-    help: 'Active subscriptions',
+    help: 'Active subscriptions, on every transport',
     registers: [registry],
     collect() {
       this.set(subscriptions());
@@ -350,7 +286,7 @@ function liveMetrics(registry: Registry, connections: () => number, subscription
     }),
     clientsDropped: new Counter({
       name: 'live_clients_dropped_total',
-      help: 'Connections the router closed, by reason',
+      help: 'Subscriptions the router ended, by reason',
       labelNames: ['reason'],
       registers: [registry],
     }),

@@ -1,4 +1,4 @@
-import type { ExecutionResult } from 'graphql';
+import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { LiveOperation } from './entityQuery';
 
 /**
@@ -14,6 +14,8 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
   private readonly queued: ExecutionResult[] = [];
   private waiting: ((result: IteratorResult<ExecutionResult>) => void) | undefined;
   private ended = false;
+  /** Ended by the router: what is queued is still sent, nothing more is taken. */
+  private closing = false;
 
   constructor(
     readonly operation: LiveOperation,
@@ -26,7 +28,7 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
   }
 
   push(result: ExecutionResult): void {
-    if (this.ended) return;
+    if (this.ended || this.closing) return;
     if (this.waiting) {
       const deliver = this.waiting;
       this.waiting = undefined;
@@ -35,10 +37,21 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
     else this.queued.push(result);
   }
 
+  /** Ends it with one last payload, an error saying why (after what was already queued). */
+  end(error: GraphQLError): void {
+    if (this.ended || this.closing) return;
+    this.push({ errors: [error] });
+    this.closing = true;
+    this.hooks.ended();
+  }
+
   next(): Promise<IteratorResult<ExecutionResult>> {
     const result = this.queued.shift();
     if (result) return Promise.resolve({ value: result, done: false });
-    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    if (this.ended || this.closing) {
+      void this.return();
+      return Promise.resolve({ value: undefined, done: true });
+    }
     return new Promise((resolve) => (this.waiting = resolve));
   }
 
