@@ -53,6 +53,12 @@ const batchReads = (queries: Query[], collection: string) =>
 const READS = ['find', 'findOne', 'countDocuments', 'aggregate'];
 const readsOf = (queries: Query[], collection: string) =>
   queries.filter((query) => query.collection === collection && READS.includes(query.method));
+/**
+ * The reads that are about these entities: the services' own background work (payment's recovery
+ * sweep, the outbox relays) reads the same collections at any moment, and is not the page's cost.
+ */
+const readsAbout = (queries: Query[], collection: string, ids: readonly string[]) =>
+  readsOf(queries, collection).filter((query) => ids.some((id) => JSON.stringify(query.filter).includes(id)));
 
 it('answers isAvailable for a page of 20 rooms with one query of the night ledger and nothing else', async () => {
   const city = `Batchville-${Date.now()}`;
@@ -79,9 +85,9 @@ it('answers isAvailable for a page of 20 rooms with one query of the night ledge
   expect(availability.filter((room: { isAvailable: boolean }) => !room.isAvailable)).toEqual([
     { id: rooms[3], isAvailable: false },
   ]);
-  expect(readsOf(queries, 'night_claims')).toHaveLength(1);
+  expect(readsAbout(queries, 'night_claims', rooms)).toHaveLength(1);
   // Whether each room is listed comes from the room service with the page, not from a lookup.
-  expect(readsOf(queries, 'room_replicas')).toHaveLength(0);
+  expect(readsAbout(queries, 'room_replicas', rooms)).toHaveLength(0);
 });
 
 it("reads the payments and rooms of a guest's page of reservations with one query each", async () => {
@@ -92,7 +98,7 @@ it("reads the payments and rooms of a guest's page of reservations with one quer
     const booked = await system.graphql(RESERVE, { input: stay(roomId, nights, nights + 1) }, reader);
     expect(booked.errors).toBeUndefined();
   }
-  const PAGE = `{ myReservations(first: 10) { edges { node { id payment { status } room { id name } } } } }`;
+  const PAGE = `{ myReservations(first: 10) { edges { node { id payment { id status } room { id name } } } } }`;
 
   let page: GraphQLResponse<Record<string, any>> | undefined;
   const queries = await queriesDuring(async () => {
@@ -101,17 +107,23 @@ it("reads the payments and rooms of a guest's page of reservations with one quer
 
   expect(page!.errors).toBeUndefined();
   const reservations = page!.data!.myReservations.edges.map(
-    (edge: { node: { payment: { status: string }; room: { id: string } } }) => edge.node,
+    (edge: { node: { id: string; payment: { id: string; status: string }; room: { id: string } } }) => edge.node,
   );
   expect(reservations).toHaveLength(4);
   for (const reservation of reservations) {
     expect(reservation.payment.status).toBe('APPROVED');
     expect(roomIds).toContain(reservation.room.id);
   }
-  expect(batchReads(queries, 'payments')).toHaveLength(1);
-  expect(readsOf(queries, 'payments')).toHaveLength(1);
-  expect(batchReads(queries, 'rooms')).toHaveLength(1);
-  expect(readsOf(queries, 'rooms')).toHaveLength(1);
+  const pageIds = reservations.flatMap((reservation: { id: string; payment: { id: string } }) => [
+    reservation.id,
+    reservation.payment.id,
+  ]);
+  const paymentReads = readsAbout(queries, 'payments', pageIds);
+  expect(paymentReads).toHaveLength(1);
+  expect(batchReads(paymentReads, 'payments')).toHaveLength(1);
+  const roomReads = readsAbout(queries, 'rooms', roomIds);
+  expect(roomReads).toHaveLength(1);
+  expect(batchReads(roomReads, 'rooms')).toHaveLength(1);
 });
 
 it('counts a list only when the client asks for its totalCount', async () => {

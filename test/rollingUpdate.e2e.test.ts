@@ -9,6 +9,7 @@ import { dropDatabases, testMongoUrl, uniqueDbPrefix } from './support/mongo';
 import { startNatsServer, type TestNatsServer } from './support/natsServer';
 import { ReadinessGatedPool, startBalancer, type Balancer } from './support/readinessGate';
 import { eventually, readStream } from './support/streams';
+import { SLOW_MACHINE_TIMEOUTS } from './support/system';
 import { tokenFor } from './support/tokens';
 
 /**
@@ -61,7 +62,14 @@ async function startInstance(service: string): Promise<string> {
   const env =
     service === 'router'
       ? { ...common, ...peerUrls(), PORT: String(port) }
-      : { ...common, ...peerUrls(), PORT: String(port), MONGO_URL: testMongoUrl(), MONGO_DB_PREFIX: dbPrefix };
+      : {
+          ...common,
+          ...SLOW_MACHINE_TIMEOUTS,
+          ...peerUrls(),
+          PORT: String(port),
+          MONGO_URL: testMongoUrl(),
+          MONGO_DB_PREFIX: dbPrefix,
+        };
   const instance = await launchService({
     name,
     entry: service === 'router' ? 'router/src/main.ts' : `subgraphs/${service}/src/main.ts`,

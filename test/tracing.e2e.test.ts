@@ -11,6 +11,14 @@ import { eventually } from './support/streams';
 import { startSystem, type TestSystem } from './support/system';
 import { tokenFor } from './support/tokens';
 
+/**
+ * Every service here runs from source as its own process: on a machine whose cores are all busy,
+ * settling the booking and exporting its spans can take far longer than on an idle one. The
+ * waits end as soon as what they wait for is there.
+ */
+const SETTLE_MS = 60_000;
+jest.setTimeout(4 * SETTLE_MS);
+
 let receiver: OtlpReceiver;
 let system: TestSystem;
 const logLines: { service: string; line: string }[] = [];
@@ -51,13 +59,14 @@ it('follows a booking from the client through the router, the subgraphs and both
   await eventually(
     async () => (await system.graphql(RESERVATION, { id: reservationId }, guest)).data?.reservation.status,
     (status) => status === 'CONFIRMED',
+    { timeoutMs: SETTLE_MS },
   );
 
   const inTrace = (matches: (span: ReceivedSpan) => boolean) => () =>
     Promise.resolve(receiver.spans.filter((span) => span.traceId === traceId && matches(span)));
   const spanOf = async (what: string, matches: (span: ReceivedSpan) => boolean) =>
     (
-      await eventually(inTrace(matches), (found) => found.length > 0, { timeoutMs: 30_000 }).catch(() => {
+      await eventually(inTrace(matches), (found) => found.length > 0, { timeoutMs: SETTLE_MS }).catch(() => {
         throw new Error(`no span of the booking's trace is ${what}`);
       })
     )[0];
@@ -98,9 +107,18 @@ it('follows a booking from the client through the router, the subgraphs and both
   expect(confirming.parentSpanId).toBe(approved.spanId);
 
   // The log lines written for this booking name its trace, and while handling an event, its correlation id.
-  const booking = logLines
-    .map(({ service, line }) => ({ service, entry: parseJson(line) }))
-    .filter(({ entry }) => entry?.trace_id === traceId);
+  // They come through each service's stdout pipe, which may lag behind what the spans showed.
+  const bookingLines = async () =>
+    logLines
+      .map(({ service, line }) => ({ service, entry: parseJson(line) }))
+      .filter(({ entry }) => entry?.trace_id === traceId);
+  const hasLine = (lines: Awaited<ReturnType<typeof bookingLines>>, service: string, msg: string) =>
+    lines.some((line) => line.service === service && line.entry?.msg === msg);
+  const booking = await eventually(
+    bookingLines,
+    (lines) => hasLine(lines, 'payment', 'charge settled') && hasLine(lines, 'reservation', 'reservation moved'),
+    { timeoutMs: SETTLE_MS },
+  ).catch(async () => bookingLines());
   expect(booking).toContainEqual({
     service: 'payment',
     entry: expect.objectContaining({ msg: 'charge settled', reservationId, span_id: expect.any(String) }),

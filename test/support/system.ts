@@ -31,6 +31,14 @@ const SUBGRAPH_STARTERS = {
     startDashboardService(dashboardConfigSchema.parse(environment), options),
 } satisfies Record<string, (environment: Environment) => Promise<RunningService>>;
 
+/**
+ * How long reservation waits for payment (and for the room service) before it answers PENDING (or
+ * SERVICE_UNAVAILABLE). The services' 2 s suit a production pod; on a test machine whose cores are
+ * all busy, a healthy payment service can take longer, and a booking a test expects CONFIRMED came
+ * back PENDING. A test about those timeouts sets its own (sagaResilience, tracing).
+ */
+export const SLOW_MACHINE_TIMEOUTS: Environment = { PAYMENT_TIMEOUT_MS: '30000', ROOM_LOOKUP_TIMEOUT_MS: '30000' };
+
 /** Where absent subgraphs are "reached": a closed port, so a test never talks to a running `npm start`. */
 const NOWHERE = 'http://127.0.0.1:9/graphql';
 
@@ -102,6 +110,7 @@ export async function startSystem(
     );
 
   const environmentOf = (name: SubgraphName, port: number): Environment => ({
+    ...SLOW_MACHINE_TIMEOUTS,
     ...peerUrls(),
     PORT: String(port),
     MONGO_URL: mongoUrl,

@@ -1,5 +1,5 @@
 import { errorCodes } from '../../../test/support/graphqlClient';
-import { CANCEL, registerRoom, stayBooker } from '../../../test/support/booking';
+import { CANCEL, registerRoom, reservationStatus, stayBooker } from '../../../test/support/booking';
 import { eventually, readStream } from '../../../test/support/streams';
 import { startSystem, type TestSystem } from '../../../test/support/system';
 import { tokenFor } from '../../../test/support/tokens';
@@ -71,6 +71,11 @@ describe("a room's dashboard row", () => {
     const confirmed = await book(roomId);
     const refunded = await book(roomId);
     expect((await system.graphql(CANCEL, { id: refunded.id }, gus)).errors).toBeUndefined();
+    // The refund settles after the answer; the declined booking below must come after it to be the "last".
+    await eventually(
+      () => reservationStatus(system, refunded.id, gus),
+      (reservation) => reservation.status === 'CANCELLED' && reservation.payment?.status === 'REFUNDED',
+    );
     expect(
       (await system.graphql(WRITE_REVIEW, { input: { reservationId: confirmed.id, rating: 4 } }, gus)).errors,
     ).toBeUndefined();

@@ -27,6 +27,23 @@ async function reserve(input: Record<string, unknown>) {
   return system.graphql(RESERVE, { input }, guest);
 }
 
+/**
+ * The status a booking settles at. With payment up, reserveRoom mostly answers CONFIRMED at once;
+ * but this file's short PAYMENT_TIMEOUT_MS can run out on a busy machine, and then the booking is
+ * PENDING until payment's event settles it, as the contract allows.
+ */
+async function settledStatus(response: Awaited<ReturnType<typeof reserve>>): Promise<string> {
+  expect(response.errors).toBeUndefined();
+  const { id, status } = response.data!.reserveRoom as { id: string; status: string };
+  if (status !== 'PENDING') return status;
+  return (
+    await eventually(
+      () => reservationStatus(system, id, guest),
+      (reservation) => reservation.status !== 'PENDING',
+    )
+  ).status as string;
+}
+
 /** The simulated provider's own record of money moved for a reservation. */
 async function ledgerEntries(reservationId: string): Promise<string[]> {
   const ledger = mongo.db(`${system.dbPrefix}_payment`).collection<{ _id: string }>('provider_ledger');
@@ -73,11 +90,11 @@ it('keeps booking while payment is down (PENDING, within the timeout), opens the
 
 it('books a room it already knows while the room service is down', async () => {
   const roomId = await registerRoom(system, host);
-  expect((await reserve(stay(roomId, 10, 11))).data?.reserveRoom.status).toBe('CONFIRMED');
+  expect(await settledStatus(await reserve(stay(roomId, 10, 11)))).toBe('CONFIRMED');
 
   await system.stopSubgraph('room');
   try {
-    expect((await reserve(stay(roomId, 12, 13))).data?.reserveRoom.status).toBe('CONFIRMED');
+    expect(await settledStatus(await reserve(stay(roomId, 12, 13)))).toBe('CONFIRMED');
     // A room it has never seen cannot be checked while the room service is down.
     expect(errorCodes(await reserve(stay('0123456789abcdef01234567', 12, 13)))).toEqual(['SERVICE_UNAVAILABLE']);
   } finally {
@@ -87,11 +104,14 @@ it('books a room it already knows while the room service is down', async () => {
 
 it('finishes every saga started while NATS was down, with no event lost or applied twice', async () => {
   const roomId = await registerRoom(system, host);
-  const cancelledEarlier = (await reserve(stay(roomId, 20, 22))).data!.reserveRoom.id as string;
+  const earlier = await reserve(stay(roomId, 20, 22));
+  expect(await settledStatus(earlier)).toBe('CONFIRMED');
+  const cancelledEarlier = earlier.data!.reserveRoom.id as string;
 
   await system.nats.stop();
   const booked = await reserve(stay(roomId, 23, 25));
-  expect(booked.data?.reserveRoom.status).toBe('CONFIRMED');
+  // Confirmed at once, or (payment slower than the timeout) from payment's event once NATS is back.
+  expect(['CONFIRMED', 'PENDING']).toContain(booked.data?.reserveRoom.status);
   const bookedId = booked.data!.reserveRoom.id as string;
   expect((await system.graphql(CANCEL, { id: cancelledEarlier }, guest)).data?.cancelReservation.status).toBe(
     'CANCELLATION_REQUESTED',
@@ -105,6 +125,7 @@ it('finishes every saga started while NATS was down, with no event lost or appli
   expect(cancelled.payment.status).toBe('REFUNDED');
   expect(await ledgerEntries(cancelledEarlier)).toEqual(['charge', 'refund']);
 
+  expect(await settledStatus(booked)).toBe('CONFIRMED');
   const reservationEvents = await eventually(
     () => eventsOf('RESERVATIONS', bookedId),
     (events) => events.length >= 2,
