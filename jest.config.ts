@@ -17,7 +17,7 @@ const swcJavaScript = {
 } as const;
 const ESM_ONLY_PACKAGES = ['jose', '@nats-io', 'graphql-ws'];
 
-const common = {
+export const common = {
   testEnvironment: 'node',
   roots: ['packages', 'subgraphs', 'router', 'schema', 'scripts', 'test', 'client'].map((dir) => `<rootDir>/${dir}`),
   transform: {
@@ -28,10 +28,14 @@ const common = {
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/.data/'],
 } satisfies Config;
 
-/** Integration and end-to-end tests share one MongoDB-wire server per run and need longer than 5 s. */
-const withRealServers = {
+/**
+ * Integration and end-to-end tests share one MongoDB-wire server per run and need longer than 5 s;
+ * whatever they start is stopped when the run ends, however it ends (test/setup/processReaper.ts).
+ */
+export const withRealServers = {
   globalSetup: '<rootDir>/test/setup/startTestMongo.ts',
   globalTeardown: '<rootDir>/test/setup/stopTestMongo.ts',
+  setupFiles: ['<rootDir>/test/setup/recordWorker.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/setup/longTestTimeout.ts'],
 } satisfies Config;
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import readline from 'node:readline';
+import { forgetProcess, recordProcess } from './processRegistry';
 
 /** Where a child's stdout and stderr go: appended to a log file, or handed over line by line. */
 export type ProcessOutput = { readonly logFile: string } | { readonly onLine: (line: string) => void };
@@ -76,7 +77,11 @@ export async function startManagedProcess(spec: ProcessSpec): Promise<ManagedPro
 
   await spawned(child, spec);
   const pid = child.pid as number;
-  if (running) killOnExit(child);
+  if (running) {
+    killOnExit(child);
+    recordProcess(pid, spec.name, spec.detached ?? false);
+    void exited.then(() => forgetProcess(pid));
+  }
 
   return {
     name: spec.name,

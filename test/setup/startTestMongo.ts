@@ -4,6 +4,7 @@ import path from 'node:path';
 import { infrastructureConfig } from '../../scripts/infra/config';
 import { startMongo } from '../../scripts/infra/mongo';
 import { findFreePort } from '../../scripts/infra/ports';
+import { openRunRegistry } from './processReaper';
 import { rememberTestMongo } from './testMongoState';
 
 /**
@@ -12,9 +13,10 @@ import { rememberTestMongo } from './testMongoState';
  * `.data/`. TEST_MONGO_URL set beforehand means "use that server" and nothing is started.
  * TEST_FERRETDB_POSTGRESQL_URL puts a FerretDB started here on that PostgreSQL database (only this
  * one: `npm start` runs the tests start keep their own). Workers are forked after this runs, so
- * they inherit TEST_MONGO_URL.
+ * they inherit TEST_MONGO_URL. It first opens the run's registry of processes (processReaper.ts).
  */
 export default async function startTestMongo(): Promise<void> {
+  openRunRegistry();
   if (process.env.TEST_MONGO_URL) return;
   const log = (line: string) => process.stderr.write(`[test mongo] ${line}\n`);
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'roombook-test-mongo-'));

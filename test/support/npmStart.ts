@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import { REPO_ROOT } from '../../scripts/infra/locations';
 import { isPortFree } from '../../scripts/infra/ports';
+import { forgetProcess, recordProcess } from '../../scripts/infra/processRegistry';
 import { SUBGRAPHS } from '../../subgraphs/catalog';
 
 /** A line `npm start` printed, and when it arrived, to hold it to a deadline. */
@@ -40,6 +41,8 @@ export function runNpmStart(env: Record<string, string | undefined>): NpmStart {
     env: environment,
     detached: true,
   });
+  // Its own group, out of reach of the run's Ctrl-C: the run's teardown stops it if the test did not.
+  recordProcess(child.pid!, 'npm start', true);
 
   const lines: PrintedLine[] = [];
   const waiting = new Set<() => void>();
@@ -53,6 +56,7 @@ export function runNpmStart(env: Record<string, string | undefined>): NpmStart {
   const exited = new Promise<number | null>((resolve) =>
     child.once('close', (code) => {
       hasExited = true;
+      forgetProcess(child.pid!);
       for (const wake of waiting) wake();
       resolve(code);
     }),
