@@ -1,4 +1,5 @@
 import { ANONYMOUS, USER_ROLES, Unauthenticated, type Identity, type UserRole } from '@roombook/kernel';
+import type { Request, RequestHandler } from 'express';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 
 /** A client token without exp would be valid forever once leaked: refused. */
@@ -58,4 +59,25 @@ export class UserAuthenticator {
       expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null,
     };
   }
+}
+
+const callers = new WeakMap<Request, Promise<Identity>>();
+
+/**
+ * The request path's step 4: the caller's token verified once per request; the steps after it
+ * (rate limits, the operation's context) read the outcome with `callerOf`. A bad token rejects
+ * that promise: each step decides what it means for it.
+ */
+export function identifyCaller(authenticator: UserAuthenticator): RequestHandler {
+  return (req, _res, next) => {
+    const identity = authenticator.identify(req.header('authorization'));
+    identity.catch(() => undefined); // Handled by whichever step reads it.
+    callers.set(req, identity);
+    next();
+  };
+}
+
+/** The caller's identity as `identifyCaller` verified it (verified now when that step did not run). */
+export function callerOf(req: Request, authenticator: UserAuthenticator): Promise<Identity> {
+  return callers.get(req) ?? authenticator.identify(req.header('authorization'));
 }

@@ -69,12 +69,30 @@ export const configSchema = z.object({
    * manifest is ignored. Default with a manifest: enforce in production, audit elsewhere.
    */
   PERSISTED_DOCUMENTS_MODE: z.enum(['enforce', 'audit', 'off']).optional(),
+  /**
+   * Per-caller rate limits: tokens a caller's bucket gains per second (may be fractional); unset
+   * or 0: no limit. RATE_LIMIT_BURST: the bucket's size (default twice the rate, at least 1).
+   */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).optional(),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
+  /**
+   * Proxies (load balancers, ingress) in front of the router whose X-Forwarded-For is believed, so
+   * an anonymous caller is limited by its own address rather than the proxy's. 0: none.
+   */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   ...subgraphUrls,
 });
 
 export type RouterConfig = z.infer<typeof configSchema>;
+
+/** The per-caller rate limits in force, or undefined when there are none (RATE_LIMIT_PER_SECOND). */
+export function rateLimits(config: RouterConfig): { ratePerSecond: number; burst: number } | undefined {
+  const rate = config.RATE_LIMIT_PER_SECOND ?? 0;
+  if (rate === 0) return undefined;
+  return { ratePerSecond: rate, burst: config.RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(rate * 2)) };
+}
 
 /** The trusted documents mode in effect (see PERSISTED_DOCUMENTS_MODE); a mode that needs a manifest without one is a configuration error. */
 export function trustedDocumentsMode(config: RouterConfig): 'enforce' | 'audit' | 'off' {

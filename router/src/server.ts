@@ -18,13 +18,14 @@ import {
   drainDelayMs,
   httpStatusFor,
   listen,
+  type Identity,
   type RunningService,
 } from '@roombook/kernel';
 import express, { type ErrorRequestHandler } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { join } from 'node:path';
-import { UserAuthenticator } from './authentication';
-import { DEV_JWT_SECRET, trustedDocumentsMode, type RouterConfig } from './config';
+import { UserAuthenticator, callerOf, identifyCaller } from './authentication';
+import { DEV_JWT_SECRET, rateLimits, trustedDocumentsMode, type RouterConfig } from './config';
 import { explorerRoutes, sandboxWithOfflineExplorer } from './explorer';
 import { createGateway, type RouterContext } from './gateway';
 import { clientAppRoutes } from './clientApp';
@@ -35,6 +36,8 @@ import { clientMistakes } from './requestErrors';
 import { operationLimits } from './queryCost';
 import { LiveSubscriptions } from './subscriptions/liveServer';
 import { serveGraphqlWs } from './subscriptions/transports/graphqlWs';
+import { RateLimiter } from './rateLimits/rateLimiter';
+import { rateLimitMiddleware } from './rateLimits/rateLimitMiddleware';
 import { TrustedDocuments } from './trustedDocuments/trustedDocuments';
 import { trustedDocumentsMiddleware } from './trustedDocuments/trustedDocumentsMiddleware';
 
@@ -128,8 +131,12 @@ export async function startRouter(
   }
   await live?.start();
 
+  const limits = rateLimits(config);
+  const rateLimiter = limits && (await RateLimiter.start(limits, broker, log, metrics.registry));
+
   let draining = false;
   const app = createServiceApp(metrics, () => !draining && supergraphLoaded && (broker?.isConnected() ?? true));
+  if (config.TRUST_PROXY_HOPS > 0) app.set('trust proxy', config.TRUST_PROXY_HOPS);
   if (!production) app.use(explorerRoutes());
   app.use(
     '/graphql',
@@ -144,9 +151,11 @@ export async function startRouter(
     ),
     express.json({ limit: config.MAX_BODY_BYTES }),
     trustedDocumentsMiddleware(trustedDocuments),
+    identifyCaller(authenticator),
+    ...(rateLimiter && limits ? [rateLimitMiddleware(rateLimiter, limits, authenticator)] : []),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => ({
-        identity: await identify(authenticator, req.header('authorization')),
+        identity: await identify(() => callerOf(req, authenticator)),
         clientGone: clientGone(res),
       }),
     }),
@@ -180,9 +189,9 @@ export async function startRouter(
   };
 }
 
-async function identify(authenticator: UserAuthenticator, authorization: string | undefined) {
+async function identify(caller: () => Promise<Identity>) {
   try {
-    return await authenticator.identify(authorization);
+    return await caller();
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
     throw new GraphQLError(error.message, {

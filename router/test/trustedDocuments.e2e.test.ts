@@ -95,7 +95,9 @@ describe('enforce', () => {
       extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: idOf(ROOM) } }),
     });
     // A GET must say it is not a simple cross-site request (CSRF prevention, see the README).
-    const got = await fetch(`${system.routerUrl}?${search.toString()}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const got = await fetch(`${system.routerUrl}?${search.toString()}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(await got.json()).toEqual({ data: { room: { id: roomId, name: 'Trusted loft', city: 'Porto' } } });
   });
 
