@@ -70,6 +70,20 @@ export async function recordWrites(
   return { writes, reads };
 }
 
+/** "reservation: night_claims.insertMany (2 documents)", "payment: payments.updateOne { _id, version } $set $push": what a write is for. */
+export function describeWrite({ database, collection, method, args }: RecordedWrite): string {
+  const [first, second] = args;
+  const service = database.split('_').at(-1) ?? database;
+  const shape = (value: unknown) =>
+    Array.isArray(value)
+      ? `(${value.length} documents)`
+      : value && typeof value === 'object'
+        ? `{ ${Object.keys(value).join(', ')} }`
+        : '';
+  const operators = second && typeof second === 'object' ? ` ${Object.keys(second).join(' ')}` : '';
+  return `${service}: ${collection}.${method} ${shape(first)}${operators}`;
+}
+
 /**
  * Replays recorded writes as a new booking would make them: every id a recorded insert created
  * (and any string that contains one, such as a night claim's "<room>|<night>") is replaced by a

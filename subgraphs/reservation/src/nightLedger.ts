@@ -57,8 +57,13 @@ export class NightLedger {
     this.sweepPagesPerRound = options.pagesPerRound ?? 10;
   }
 
-  /** All nights or none: returns the attempt id, or null when any night is taken. */
+  /**
+   * All nights or none: returns the attempt id, or null when any night is taken. One write: the
+   * claims in order, stopping at the first taken night; only the claims made before it, if any,
+   * are deleted again (by _id). A stay already seen taken is refused on a read, without writing.
+   */
   async claim(roomId: string, checkIn: string, checkOut: string, reservationId: string): Promise<string | null> {
+    if ((await this.takenOf([{ roomId, checkIn, checkOut }])).size > 0) return null;
     const attempt = randomUUID();
     const claimedAt = new Date();
     const claims = nightsOf(checkIn, checkOut).map((night) => ({
@@ -74,7 +79,8 @@ export class NightLedger {
       return attempt;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      await this.claims.deleteMany({ attempt });
+      const inserted = (error as { insertedCount?: unknown }).insertedCount;
+      if (inserted !== 0) await this.claims.deleteMany({ _id: { $in: claims.map(({ _id }) => _id) }, attempt });
       return null;
     }
   }

@@ -17,16 +17,24 @@ export class ReservationTransitions {
     private readonly log: Logger,
   ) {}
 
-  /** `transition` is a pure rule of domain/reservation.ts: the next state, or null for "nothing to do". */
+  /**
+   * `transition` is a pure rule of domain/reservation.ts: the next state, or null for "nothing to do".
+   * `known`: the reservation as the caller just stored it, so it is not read back (see CommandHandler).
+   */
   async apply(
     id: string,
     transition: (current: Reservation) => Reservation | null,
     causationId: string | null = null,
+    known?: Reservation,
   ): Promise<Reservation> {
-    const { state, changed } = await this.commands.handle(id, (current) => {
-      const next = transition(current);
-      return next && { state: next, events: [reservationEvent(next, { causationId })] };
-    });
+    const { state, changed } = await this.commands.handle(
+      id,
+      (current) => {
+        const next = transition(current);
+        return next && { state: next, events: [reservationEvent(next, { causationId })] };
+      },
+      known,
+    );
     if (!changed) return state;
     this.metrics.moved(state.status);
     // One line per step of the saga: with the trace and correlation ids, where a booking went.

@@ -33,6 +33,10 @@ const DEFAULT_MAX_ATTEMPTS = 5;
  * again on a version conflict. Missing: NotFound. Still conflicting after the last attempt:
  * Conflict (the contract's CONFLICT; the client may retry). Runs under the aggregate's lock, so
  * within one process concurrent commands queue instead of conflicting (see AggregateLock).
+ *
+ * A caller that holds the aggregate as it just wrote it (a use case right after its insert) passes
+ * it as `known`: the first attempt decides on it without reading it back, and the versioned save
+ * still refuses it if anybody changed the aggregate since (then the loop reads as usual).
  */
 export class CommandHandler<State extends Versioned> {
   constructor(
@@ -42,12 +46,14 @@ export class CommandHandler<State extends Versioned> {
     private readonly maxAttempts = DEFAULT_MAX_ATTEMPTS,
   ) {}
 
-  handle(id: string, decide: (current: State) => Decision<State> | null): Promise<Handled<State>> {
+  handle(id: string, decide: (current: State) => Decision<State> | null, known?: State): Promise<Handled<State>> {
     return this.lock.run(id, async () => {
       for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
-        const current = await this.store.findById(id);
+        const current = attempt === 1 && known ? known : await this.store.findById(id);
         if (!current) throw new NotFound(this.entity, id, 'id');
         const decision = decide(current);
+        // "Nothing to do" on a state not read here could be news it has not seen: read and decide again.
+        if (!decision && current === known && attempt === 1) continue;
         if (!decision) return { state: current, changed: false };
         if (await this.store.update(decision.state, current.version, decision.events)) {
           return { state: decision.state, changed: true };

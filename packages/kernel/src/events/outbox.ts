@@ -1,5 +1,5 @@
 import { Gauge } from 'prom-client';
-import { Schema, type Collection } from 'mongoose';
+import { Schema, type Collection, type mongo } from 'mongoose';
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../http/metrics';
 import type { AggregateLock } from '../aggregates/aggregateLock';
@@ -183,22 +183,32 @@ export class OutboxRelay {
       const documents = collection.find({ [PENDING]: true }, { projection: { outbox: 1 } });
       for await (const document of documents) {
         const id = document._id;
-        for (const entry of document.outbox as OutboxEntry[]) {
-          await this.publish(entry);
-          // Guarded by the head's id: a concurrent relay (another replica) that already popped it wins.
-          // Under the aggregate's lock, so it never interleaves with a state change (see AggregateLock).
-          await this.lock.run(String(id), () =>
-            collection.updateOne({ _id: id, 'outbox.0.id': entry.id }, { $pop: { outbox: -1 } }),
-          );
-          published += 1;
-        }
-        // Only if it is empty: a change may have added events since.
-        await this.lock.run(String(id), () =>
-          collection.updateOne({ _id: id, 'outbox.0': { $exists: false } }, { $unset: { [PENDING]: '' } }),
-        );
+        const entries = document.outbox as OutboxEntry[];
+        for (const entry of entries) await this.publish(entry);
+        published += entries.length;
+        // Under the aggregate's lock, so it never interleaves with a state change (see AggregateLock).
+        await this.lock.run(String(id), () => this.clear(collection, id, entries));
       }
     }
     return published;
+  }
+
+  /**
+   * Removes published events from the front of a document's outbox. Usually they are all it holds:
+   * one write empties it and clears the flag. When a change added events since (or another relay
+   * popped some), each published event is popped on its own, guarded by the head's id, and the flag
+   * is cleared only if the outbox is then empty.
+   */
+  private async clear(collection: Collection, id: mongo.ObjectId, entries: readonly OutboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const emptied = await collection.updateOne(
+      { _id: id, 'outbox.0.id': entries[0].id, [`outbox.${entries.length}`]: { $exists: false } },
+      { $set: { outbox: [] }, $unset: { [PENDING]: '' } },
+    );
+    if (emptied.modifiedCount === 1) return;
+    for (const entry of entries)
+      await collection.updateOne({ _id: id, 'outbox.0.id': entry.id }, { $pop: { outbox: -1 } });
+    await collection.updateOne({ _id: id, 'outbox.0': { $exists: false } }, { $unset: { [PENDING]: '' } });
   }
 
   /** Once per collection: documents stored before the flag existed, with events still in their outbox. */

@@ -79,8 +79,11 @@ export async function charge(
   causationId: string | null,
 ): Promise<Payment> {
   const result = await deps.provider.charge({ idempotencyKey: payment.reservationId, amount: payment.amount, token });
-  const { state: settled } = await deps.commands.handle(payment.id, (latest) =>
-    decisionOf(settleCharge(latest, result, deps.clock()), causationId),
+  // `payment` as this attempt stored or found it: not read back (a newer one fails the versioned save).
+  const { state: settled } = await deps.commands.handle(
+    payment.id,
+    (latest) => decisionOf(settleCharge(latest, result, deps.clock()), causationId),
+    payment,
   );
   deps.log.info(
     { paymentId: payment.id, reservationId: payment.reservationId, status: settled.status },

@@ -65,14 +65,23 @@ async function book(
     amount: reservation.totalPrice,
     token: stay.paymentToken,
   });
-  deps.store.announce();
-  switch (outcome.status) {
-    case 'APPROVED':
-      return deps.transitions.apply(id, (current) => confirm(current, deps.clock()));
-    case 'DECLINED':
-      return deps.transitions.apply(id, (current) => paymentDeclined(current, outcome.reason, deps.clock()));
-    case 'UNSETTLED':
-      return reservation;
+  try {
+    switch (outcome.status) {
+      case 'APPROVED':
+        return await deps.transitions.apply(id, (current) => confirm(current, deps.clock()), null, reservation);
+      case 'DECLINED':
+        return await deps.transitions.apply(
+          id,
+          (current) => paymentDeclined(current, outcome.reason, deps.clock()),
+          null,
+          reservation,
+        );
+      case 'UNSETTLED':
+        return reservation;
+    }
+  } finally {
+    // After the answer's own write, so the relay's publishing does not queue before it.
+    deps.store.announce();
   }
 }
 
