@@ -29,9 +29,7 @@ export class UserAuthenticator {
   }
 
   /** The identity, and when its token expires (ms since the epoch; null: no token). */
-  async authenticate(
-    authorization: string | undefined,
-  ): Promise<{ readonly identity: Identity; readonly expiresAt: number | null }> {
+  async authenticate(authorization: string | undefined): Promise<AuthenticatedCaller> {
     if (authorization === undefined || authorization.trim() === '') return { identity: ANONYMOUS, expiresAt: null };
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     if (!match) throw new Unauthenticated('Authorization must be "Bearer <token>"');
@@ -61,7 +59,13 @@ export class UserAuthenticator {
   }
 }
 
-const callers = new WeakMap<Request, Promise<Identity>>();
+export interface AuthenticatedCaller {
+  readonly identity: Identity;
+  /** When its token expires (ms since the epoch; null: no token). */
+  readonly expiresAt: number | null;
+}
+
+const callers = new WeakMap<Request, Promise<AuthenticatedCaller>>();
 
 /**
  * The request path's step 4: the caller's token verified once per request; the steps after it
@@ -70,14 +74,19 @@ const callers = new WeakMap<Request, Promise<Identity>>();
  */
 export function identifyCaller(authenticator: UserAuthenticator): RequestHandler {
   return (req, _res, next) => {
-    const identity = authenticator.identify(req.header('authorization'));
-    identity.catch(() => undefined); // Handled by whichever step reads it.
-    callers.set(req, identity);
+    const caller = authenticator.authenticate(req.header('authorization'));
+    caller.catch(() => undefined); // Handled by whichever step reads it.
+    callers.set(req, caller);
     next();
   };
 }
 
 /** The caller's identity as `identifyCaller` verified it (verified now when that step did not run). */
-export function callerOf(req: Request, authenticator: UserAuthenticator): Promise<Identity> {
-  return callers.get(req) ?? authenticator.identify(req.header('authorization'));
+export async function callerOf(req: Request, authenticator: UserAuthenticator): Promise<Identity> {
+  return (await authenticatedCallerOf(req, authenticator)).identity;
+}
+
+/** The same, with when its token expires: a subscription stream ends then. */
+export function authenticatedCallerOf(req: Request, authenticator: UserAuthenticator): Promise<AuthenticatedCaller> {
+  return callers.get(req) ?? authenticator.authenticate(req.header('authorization'));
 }

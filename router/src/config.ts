@@ -37,6 +37,11 @@ export const configSchema = z.object({
   SHED_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).default(1),
   /** graphql-ws: subscriptions one connection may hold at once. */
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(20),
+  /**
+   * SSE and multipart HTTP: subscription streams one caller may hold open at once (a signed-in
+   * user wherever they connect from; an anonymous caller by client address).
+   */
+  MAX_HTTP_SUBSCRIPTIONS_PER_CALLER: z.coerce.number().int().min(1).default(100),
   /** graphql-ws: payloads waiting for a client that does not read, before it is dropped. */
   MAX_QUEUED_EVENTS_PER_SUBSCRIPTION: z.coerce.number().int().min(1).default(100),
   /** graphql-ws: how often a WebSocket ping checks that a client is still there. */

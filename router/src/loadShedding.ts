@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { clientGone } from './deadlines';
@@ -79,6 +80,17 @@ export class Admission {
   }
 }
 
+const turns = new WeakMap<ServerResponse, () => void>();
+
+/**
+ * Gives this request's turn back before its answer ends: a subscription stream over HTTP takes a
+ * turn to open (it is checked and planned like any operation), then waits for events for hours,
+ * which is no work in progress.
+ */
+export function leaveAdmission(response: ServerResponse): void {
+  turns.get(response)?.();
+}
+
 export interface LoadSheddingOptions extends AdmissionLimits {
   readonly retryAfterSeconds: number;
 }
@@ -120,6 +132,7 @@ export function loadShedding(options: LoadSheddingOptions, registry: Registry): 
     }
     void admission.enter(clientGone(res)).then((entered) => {
       if ('release' in entered) {
+        turns.set(res, entered.release);
         res.once('close', entered.release);
         next();
         return;

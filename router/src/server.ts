@@ -38,6 +38,7 @@ import { LiveSubscriptions } from './subscriptions/liveServer';
 import { serveGraphqlWs } from './subscriptions/transports/graphqlWs';
 import { RateLimiter } from './rateLimits/rateLimiter';
 import { rateLimitMiddleware } from './rateLimits/rateLimitMiddleware';
+import { httpSubscriptions } from './subscriptions/transports/httpSubscriptions';
 import { TrustedDocuments } from './trustedDocuments/trustedDocuments';
 import { trustedDocumentsMiddleware } from './trustedDocuments/trustedDocumentsMiddleware';
 
@@ -153,6 +154,15 @@ export async function startRouter(
     trustedDocumentsMiddleware(trustedDocuments),
     identifyCaller(authenticator),
     ...(rateLimiter && limits ? [rateLimitMiddleware(rateLimiter, limits, authenticator)] : []),
+    // Subscriptions over SSE and multipart HTTP; every other request goes on to the operations.
+    live
+      ? httpSubscriptions(live, {
+          authenticator,
+          log,
+          maxPerCaller: config.MAX_HTTP_SUBSCRIPTIONS_PER_CALLER,
+          keepAliveMs: config.SUBSCRIPTION_KEEPALIVE_MS,
+        })
+      : [],
     expressMiddleware(apollo, {
       context: async ({ req, res }) => ({
         identity: await identify(() => callerOf(req, authenticator)),
