@@ -27,7 +27,10 @@ export interface HttpLiveStream {
   readonly messages: WireMessage[];
   /** SSE comments and empty multipart parts received. */
   heartbeats(): number;
-  /** Whether the body ended with the protocol's end (`complete`, or the closing delimiter). */
+  /**
+   * Whether the body ended with the protocol's end of a subscription (`complete`, or the closing
+   * delimiter after a result); not when it was cut, or ended after a multipart transport error.
+   */
   readonly ended: Promise<{ readonly completed: boolean }>;
   /** Stop reading the body (the socket's buffers fill), and read again. */
   pause(): void;
@@ -117,7 +120,8 @@ export async function openHttpLive(
             if (Object.keys(data).length === 0) heartbeats += 1;
             else messages.push({ event: 'part', data });
           }
-          if (buffer.startsWith('--')) completed = true;
+          // The closing delimiter after a transport error (`"payload": null`) is no completion.
+          if (buffer.startsWith('--')) completed = messages.at(-1)?.data.payload !== null;
         }
       }
     } catch {

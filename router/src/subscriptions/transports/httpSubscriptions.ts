@@ -101,9 +101,11 @@ export function httpSubscriptions(live: LiveSubscriptions, options: HttpSubscrip
       ]);
       return;
     }
-    let stream: LiveStream | undefined;
+    const heartbeatMs =
+      format.name === 'multipart' ? Math.min(options.keepAliveMs, MULTIPART_HEARTBEAT_MAX_MS) : options.keepAliveMs;
+    const stream = new LiveStream(res, format, heartbeatMs);
     let opened = await live.open(caller, request, () =>
-      stream?.interrupt(
+      stream.interrupt(
         coded('SERVICE_UNAVAILABLE', 'Too slow: events were waiting for this client; resume from the last cursor'),
       ),
     );
@@ -121,33 +123,31 @@ export function httpSubscriptions(live: LiveSubscriptions, options: HttpSubscrip
       return;
     }
     perCaller.set(key, held + 1);
-    const heartbeatMs =
-      format.name === 'multipart' ? Math.min(options.keepAliveMs, MULTIPART_HEARTBEAT_MAX_MS) : options.keepAliveMs;
-    stream = new LiveStream(res, format, opened, heartbeatMs);
     open.add(stream);
     res.once('close', () => {
-      open.delete(stream!);
+      open.delete(stream);
       const left = (perCaller.get(key) ?? 1) - 1;
       if (left > 0) perCaller.set(key, left);
       else perCaller.delete(key);
     });
-    await stream.run();
+    await stream.run(opened);
   }
 }
 
 /** One subscription's response, from its headers to its end, at the pace the client reads. */
 class LiveStream {
   private interrupted = false;
+  private results: AsyncIterableIterator<ExecutionResult> | undefined;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly format: StreamFormat,
-    private readonly results: AsyncIterableIterator<ExecutionResult>,
     private readonly heartbeatMs: number,
   ) {}
 
-  async run(): Promise<void> {
-    const { res, format, results } = this;
+  async run(results: AsyncIterableIterator<ExecutionResult>): Promise<void> {
+    this.results = results;
+    const { res, format } = this;
     res.once('close', () => void results.return?.());
     res.writeHead(200, format.headers);
     res.write(format.opening());
@@ -172,7 +172,7 @@ class LiveStream {
   interrupt(error: GraphQLError): void {
     if (this.interrupted) return;
     this.interrupted = true;
-    void this.results.return?.();
+    void this.results?.return?.();
     if (!this.res.writableEnded) this.res.end(this.format.interrupted(error));
     // A client that reads nothing may not take the end either.
     setTimeout(() => this.res.destroy(), CLOSE_GRACE_MS).unref();
@@ -201,7 +201,7 @@ type Params =
 function paramsOf(req: Request, format: StreamFormat): Params {
   const passOn = format.name === 'multipart';
   const source: Record<string, unknown> | undefined =
-    req.method === 'GET' ? fromQueryString(req.query as Record<string, unknown>) : plainObject(req.body);
+    req.method === 'GET' ? fromQueryString(req.query) : plainObject(req.body);
   if (!source) return { ok: false, passOn, message: 'The request body must be a JSON object' };
   const { query, operationName } = source;
   if (typeof query !== 'string' || query.trim() === '') {
@@ -272,14 +272,23 @@ function callerKey(identity: Identity, address: string | undefined): string {
   return identity.kind === 'user' ? `user:${identity.userId}` : `address:${address ?? 'unknown'}`;
 }
 
+/** `Array.isArray` does not narrow a readonly array. */
 function isErrorList(
   opened: AsyncIterableIterator<ExecutionResult> | readonly GraphQLError[],
 ): opened is readonly GraphQLError[] {
   return Array.isArray(opened);
 }
 
-async function* singleResult(result: ExecutionResult): AsyncIterableIterator<ExecutionResult> {
-  yield result;
+function singleResult(result: ExecutionResult): AsyncIterableIterator<ExecutionResult> {
+  const results = [result];
+  const done = { value: undefined, done: true } as const;
+  return {
+    next: () => Promise.resolve(results.length > 0 ? { value: results.shift()!, done: false } : done),
+    return: () => Promise.resolve(done),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 function drained(res: ServerResponse): Promise<void> {

@@ -1,0 +1,385 @@
+import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
+import { ROOM_EVENTS } from '@roombook/contracts';
+import { NetworkError, createClient, type Client as SseClient, type ExecutionResult } from 'graphql-sse';
+import { publishEvents } from '../../subgraphs/dashboard/test/eventHistory';
+import { CANCEL, registerRoom, stayBooker } from '../../test/support/booking';
+import { openHttpLive, type HttpLiveStream, type HttpTransport } from '../../test/support/httpLiveClient';
+import { eventually } from '../../test/support/streams';
+import { startSystem, type TestSystem } from '../../test/support/system';
+import { tokenFor } from '../../test/support/tokens';
+
+const RESERVATION_CHANGED = `subscription($roomId: ID, $reservationId: ID) {
+  reservationStatusChanged(roomId: $roomId, reservationId: $reservationId) { id guestId status room { id name } }
+}`;
+const ROOM_CHANGED = `subscription($roomId: ID) { roomChanged(roomId: $roomId) { id name reviewCount } }`;
+const DASHBOARD_UPDATED = `subscription($roomId: ID) { dashboardUpdated(roomId: $roomId) { roomId } }`;
+const UPDATE_ROOM = `mutation($id: ID!, $name: String!) { updateRoom(id: $id, input: { name: $name }) { id } }`;
+
+type Data = Record<string, any>;
+
+let system: TestSystem;
+let hana: string; // HOST
+let gus: string; // GUEST
+let eve: string; // GUEST
+const cleanups: (() => unknown)[] = [];
+
+beforeAll(async () => {
+  system = await startSystem(['room', 'payment', 'reservation', 'review', 'dashboard'], {
+    router: { SUBSCRIPTION_KEEPALIVE_MS: '300', MAX_HTTP_SUBSCRIPTIONS_PER_CALLER: '3' },
+  });
+  [hana, gus, eve] = await Promise.all([
+    tokenFor('hana', ['HOST']),
+    tokenFor('gus', ['GUEST']),
+    tokenFor('eve', ['GUEST']),
+  ]);
+});
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map(async (cleanup) => cleanup()));
+});
+afterAll(() => system.stop());
+
+const bookStay = stayBooker(() => system, { firstNight: 40 });
+
+async function metrics(routerUrl = system.routerUrl): Promise<string> {
+  return (await fetch(routerUrl.replace(/\/graphql$/, '/metrics'))).text();
+}
+async function activeSubscriptions(routerUrl = system.routerUrl): Promise<number> {
+  return Number(/^live_subscriptions(?:\{[^}]*\})? (\d+)/m.exec(await metrics(routerUrl))?.[1] ?? NaN);
+}
+const untilSubscribed = (count: number, routerUrl = system.routerUrl) =>
+  eventually(
+    () => activeSubscriptions(routerUrl),
+    (active) => active === count,
+  );
+
+/** A subscription through graphql-sse's own client, as an app would use it. */
+interface SseTap {
+  readonly results: ExecutionResult<Data>[];
+  readonly ended: Promise<{ readonly completed: boolean; readonly error?: unknown }>;
+}
+function sseClient(options: {
+  token?: string;
+  url?: string | (() => string);
+  retryAttempts?: number;
+  /** Resume by the last cursor received, as EventSource does with Last-Event-ID. */
+  resume?: boolean;
+}): { client: SseClient; subscribe(query: string, variables?: Data): SseTap } {
+  let lastCursor: string | undefined;
+  const client = createClient({
+    url: options.url ?? system.routerUrl,
+    retryAttempts: options.retryAttempts ?? 0,
+    retry: () => Promise.resolve(),
+    headers: () => ({
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(options.resume && lastCursor ? { 'last-event-id': lastCursor } : {}),
+    }),
+  });
+  cleanups.push(() => client.dispose());
+  return {
+    client,
+    subscribe(query, variables = {}) {
+      const results: ExecutionResult<Data>[] = [];
+      const ended = new Promise<{ completed: boolean; error?: unknown }>((resolve) => {
+        client.subscribe<Data, Record<string, unknown>>(
+          { query, variables },
+          {
+            next: (result) => {
+              const cursor = result.extensions?.cursor;
+              if (typeof cursor === 'string') lastCursor = cursor;
+              results.push(result);
+            },
+            error: (error) => resolve({ completed: false, error }),
+            complete: () => resolve({ completed: true }),
+          },
+        );
+      });
+      return { results, ended };
+    },
+  };
+}
+
+/** Apollo Client with nothing but its HttpLink: subscriptions go over multipart HTTP. */
+function apolloClient(token?: string, uri = system.routerUrl) {
+  const client = new ApolloClient({
+    link: new HttpLink({ uri, headers: token ? { authorization: `Bearer ${token}` } : {} }),
+    cache: new InMemoryCache(),
+  });
+  cleanups.push(() => client.stop());
+  return client;
+}
+interface ApolloTap {
+  readonly results: { data?: Data; error?: any; extensions?: Data }[];
+  readonly ended: Promise<void>;
+  stop(): void;
+}
+function apolloSubscribe(
+  client: ApolloClient,
+  query: string,
+  variables: Data = {},
+  extensions?: Record<string, unknown>,
+): ApolloTap {
+  const results: ApolloTap['results'] = [];
+  let stop: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => {
+    const subscription = client.subscribe<Data>({ query: gql(query), variables, extensions }).subscribe({
+      next: (result) => results.push(result),
+      error: () => resolve(),
+      complete: () => resolve(),
+    });
+    stop = () => {
+      subscription.unsubscribe();
+      resolve();
+    };
+  });
+  cleanups.push(() => stop());
+  return { results, ended, stop: () => stop() };
+}
+
+async function wire(
+  transport: HttpTransport,
+  request: Parameters<typeof openHttpLive>[2],
+  routerUrl = system.routerUrl,
+): Promise<HttpLiveStream> {
+  const stream = await openHttpLive(routerUrl, transport, request);
+  cleanups.push(() => stream.close());
+  return stream;
+}
+
+describe('the graphql-sse client', () => {
+  it("receives a guest's reservation as it changes, never another guest's", async () => {
+    const roomId = await registerRoom(system, hana, { name: 'SSE loft' });
+    const gusTap = sseClient({ token: gus }).subscribe(RESERVATION_CHANGED, { roomId });
+    await untilSubscribed(1);
+    const theirs = await bookStay(roomId, eve);
+    const mine = await bookStay(roomId, gus);
+    await eventually(
+      async () => gusTap.results.map((result) => result.data?.reservationStatusChanged.status),
+      (statuses) => statuses.includes('CONFIRMED'),
+    );
+    expect(new Set(gusTap.results.map((result) => result.data!.reservationStatusChanged.id))).toEqual(
+      new Set([mine.id]),
+    );
+    expect(theirs.id).not.toBe(mine.id);
+    expect(gusTap.results.at(-1)!.data!.reservationStatusChanged).toEqual({
+      id: mine.id,
+      guestId: 'gus',
+      status: 'CONFIRMED',
+      room: { id: roomId, name: 'SSE loft' },
+    });
+  });
+
+  it('gets an error, not a stream, for a query it may not make, and the subscription ends', async () => {
+    const guest = sseClient({ token: gus }).subscribe(DASHBOARD_UPDATED);
+    expect(await guest.ended).toEqual({ completed: true });
+    expect(codesOf(guest.results)).toEqual([['FORBIDDEN']]);
+    const anonymous = sseClient({}).subscribe(DASHBOARD_UPDATED);
+    expect(await anonymous.ended).toEqual({ completed: true });
+    expect(codesOf(anonymous.results)).toEqual([['UNAUTHENTICATED']]);
+  });
+
+  it('is refused with 401 UNAUTHENTICATED for a bad token', async () => {
+    const { error } = await sseClient({ token: 'not-a-jwt' }).subscribe(ROOM_CHANGED).ended;
+    expect(error).toBeInstanceOf(NetworkError);
+    const { response } = error as NetworkError<Response>;
+    expect(response!.status).toBe(401);
+    expect(((await response!.json()) as { errors: unknown[] }).errors).toEqual([
+      expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } }),
+    ]);
+  });
+});
+
+describe("Apollo Client's HttpLink (multipart)", () => {
+  it('receives room changes, with fields of other subgraphs, without a WebSocket', async () => {
+    const roomId = await registerRoom(system, hana, { name: 'Before' });
+    const tap = apolloSubscribe(apolloClient(), ROOM_CHANGED, { roomId });
+    await untilSubscribed(1);
+    await system.graphql(UPDATE_ROOM, { id: roomId, name: 'After' }, hana);
+    await eventually(
+      async () => tap.results.at(-1)?.data?.roomChanged,
+      (room) => room?.name === 'After',
+    );
+    expect(tap.results.at(-1)).toMatchObject({ data: { roomChanged: { id: roomId, name: 'After', reviewCount: 0 } } });
+    expect(tap.results.every((result) => result.error === undefined)).toBe(true);
+  });
+
+  it('gets FORBIDDEN for a guest on the host dashboard', async () => {
+    const tap = apolloSubscribe(apolloClient(gus), DASHBOARD_UPDATED);
+    await tap.ended;
+    expect(tap.results.map((result) => result.error?.errors?.map((error: any) => error.extensions?.code))).toEqual([
+      ['FORBIDDEN'],
+    ]);
+  });
+
+  it('gets UNAUTHENTICATED for a bad token', async () => {
+    const tap = apolloSubscribe(apolloClient('not-a-jwt'), ROOM_CHANGED);
+    await tap.ended;
+    expect(tap.results.map((result) => result.error?.errors?.map((error: any) => error.extensions?.code))).toEqual([
+      ['UNAUTHENTICATED'],
+    ]);
+  });
+
+  it('leaves queries to the operations handler', async () => {
+    const client = apolloClient();
+    const answer = await client.query<Data>({ query: gql('{ rooms { totalCount } }') });
+    expect(typeof answer.data?.rooms.totalCount).toBe('number');
+  });
+});
+
+describe.each(['sse', 'multipart'] as const)('%s: refusals as over HTTP', (transport) => {
+  it.each([
+    ['malformed', () => Promise.resolve('not-a-jwt')],
+    ['forged', () => tokenFor('mallory', ['ADMIN'], { secret: 'not-the-secret-of-this-router-0123456789' })],
+    ['expired', () => tokenFor('gus', ['GUEST'], { expiresAt: Math.floor(Date.now() / 1000) - 60 })],
+  ])('answers 401 UNAUTHENTICATED for a %s token, as over HTTP', async (_kind, makeToken) => {
+    const token = await makeToken();
+    const stream = await wire(transport, { query: ROOM_CHANGED, token });
+    const overHttp = await system.graphql('{ rooms { totalCount } }', {}, token);
+    expect(stream.status).toBe(401);
+    expect(stream.status).toBe(overHttp.status);
+    expect(stream.refusal!.errors.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    expect(stream.refusal!.errors[0].message).toBe(overHttp.errors![0].message);
+  });
+
+  it('answers 400 with the codes of HTTP for a document that does not fit the schema', async () => {
+    const invalid = 'subscription { roomChanged { noSuchField } }';
+    const stream = await wire(transport, { query: invalid });
+    const overHttp = await system.graphql(invalid);
+    expect(stream.status).toBe(400);
+    expect(stream.status).toBe(overHttp.status);
+    expect(stream.refusal!.errors.map((error) => error.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(overHttp.errors!.map((error) => error.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+  });
+
+  it('bounds the streams one caller holds open', async () => {
+    const held = await Promise.all([1, 2, 3].map(() => wire(transport, { query: ROOM_CHANGED, token: eve })));
+    expect(held.map((stream) => stream.status)).toEqual([200, 200, 200]);
+    const fourth = await wire(transport, { query: ROOM_CHANGED, token: eve });
+    expect(fourth.status).toBe(400);
+    expect(fourth.refusal!.errors[0].message).toMatch(/At most 3 subscriptions per caller/);
+    // Another caller is not counted against eve.
+    expect((await wire(transport, { query: ROOM_CHANGED, token: gus })).status).toBe(200);
+    held[0].close();
+    await eventually(
+      async () => (await wire(transport, { query: ROOM_CHANGED, token: eve })).status,
+      (status) => status === 200,
+    );
+  });
+
+  it('keeps an idle stream alive with heartbeats', async () => {
+    const stream = await wire(transport, { query: ROOM_CHANGED });
+    await eventually(
+      async () => stream.heartbeats(),
+      (count) => count >= 3,
+    );
+    expect(stream.messages).toEqual([]);
+  });
+});
+
+describe('SSE framing', () => {
+  it('answers GET with the query in the URL, as EventSource subscribes', async () => {
+    const roomId = await registerRoom(system, hana, { name: 'GET room' });
+    const url = new URL(system.routerUrl);
+    url.searchParams.set('query', ROOM_CHANGED);
+    url.searchParams.set('variables', JSON.stringify({ roomId }));
+    const abort = new AbortController();
+    cleanups.push(() => abort.abort());
+    const response = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: abort.signal });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    await untilSubscribed(1);
+    await system.graphql(UPDATE_ROOM, { id: roomId, name: 'GET room, renamed' }, hana);
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes('renamed')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toMatch(/event: next\ndata: \{"data":\{"roomChanged":\{"id":"[^"]+","name":"GET room, renamed"/);
+  });
+});
+
+describe.each(['sse', 'multipart'] as const)('%s: a client that does not read', (transport) => {
+  it('is dropped, without delaying the others', async () => {
+    // A router of its own, as for the WebSocket test of the same: a heavy payload (60 aliases).
+    const router = await system.spawnRouter({ MAX_QUEUED_EVENTS_PER_SUBSCRIPTION: '5', MAX_QUERY_ALIASES: '60' });
+    cleanups.push(() => router.stop());
+    const everyRoom = await wire(transport, { query: ROOM_CHANGED }, router.url);
+    await untilSubscribed(1, router.url);
+    const roomId = await registerRoom(system, hana, { description: 'd'.repeat(2000) });
+    // The room's own RoomRegistered must have passed this router before the clients below subscribe.
+    await eventually(
+      async () =>
+        everyRoom.messages.some((message) => payloadOf(transport, message.data)?.data?.roomChanged.id === roomId),
+      Boolean,
+    );
+    everyRoom.close();
+    await untilSubscribed(0, router.url);
+    const heavy = `subscription($roomId: ID) { roomChanged(roomId: $roomId) { ${Array.from({ length: 60 }, (_, i) => `d${i}: description`).join(' ')} } }`;
+    const slow = await wire(transport, { query: heavy, variables: { roomId } }, router.url);
+    slow.pause();
+    const fast = await wire(transport, { query: ROOM_CHANGED, variables: { roomId } }, router.url);
+    await untilSubscribed(2, router.url);
+
+    const room = (
+      await system.graphql(
+        `query($id: ID!) { room(id: $id) { id hostId name description city capacity pricePerNight { amount currency } amenities status createdAt updatedAt } }`,
+        { id: roomId },
+      )
+    ).data!.room;
+    const updates = Array.from({ length: 300 }, (_, index) =>
+      ROOM_EVENTS.create('RoomUpdated', {
+        aggregateId: roomId,
+        aggregateVersion: 2 + index,
+        data: { room: { ...room, name: `Name ${index}` } },
+      }),
+    );
+    await publishEvents(system.nats.url, updates);
+    await eventually(
+      async () => {
+        router.assertRunning();
+        return fast.messages.length;
+      },
+      (count) => count === updates.length,
+      { timeoutMs: 60_000 },
+    );
+    expect(await metric('live_clients_dropped_total', 'reason="too_slow"', router.url)).toBe(1);
+    expect(await activeSubscriptions(router.url)).toBe(1);
+    slow.resume();
+    // Ended by the router, not completed: the client is to subscribe again and resume.
+    expect(await slow.ended).toEqual({ completed: false });
+  }, 120_000);
+});
+
+function codesOf(results: readonly ExecutionResult<Data>[]): (string | undefined)[][] {
+  return results.map((result) => (result.errors ?? []).map((error) => error.extensions?.code as string | undefined));
+}
+
+function payloadOf(transport: HttpTransport, data: any): ExecutionResult<Data> | undefined {
+  return transport === 'sse' ? data : data?.payload;
+}
+
+async function metric(name: string, labels: string, routerUrl = system.routerUrl): Promise<number> {
+  const line = (await metrics(routerUrl)).split('\n').find((row) => row.startsWith(`${name}{`) && row.includes(labels));
+  return Number(line?.split(' ').at(-1) ?? 0);
+}
+
+describe('when the router drains (SIGTERM)', () => {
+  it('ends SSE streams without `complete` and multipart streams with a transport error, so that clients subscribe again', async () => {
+    const router = await system.spawnRouter();
+    let stopped = false;
+    cleanups.push(() => (stopped ? undefined : router.stop()));
+    const sse = sseClient({ url: router.url }).subscribe(ROOM_CHANGED);
+    const multipart = apolloSubscribe(apolloClient(undefined, router.url), ROOM_CHANGED);
+    await untilSubscribed(2, router.url);
+    await router.stop();
+    stopped = true;
+    const ended = await sse.ended;
+    expect(ended.completed).toBe(false);
+    expect(ended.error).toBeInstanceOf(NetworkError);
+    await multipart.ended;
+    expect(
+      multipart.results.map((result) => result.error?.errors?.map((error: any) => error.extensions?.code)),
+    ).toEqual([['SERVICE_UNAVAILABLE']]);
+    expect(multipart.results[0].error.errors[0].message).toMatch(/subscribe again, with the last cursor/);
+  });
+});
+
+// Used by the resume tests below.
+void CANCEL;
