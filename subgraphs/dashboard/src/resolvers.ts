@@ -8,7 +8,7 @@ import {
 } from '@roombook/kernel';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import DataLoader from 'dataloader';
-import { assertMaySeeRow, assertMayUseDashboard, hostScope, maySeeRow } from './domain/access';
+import { assertMaySeeRow, assertMayUseDashboard, assertPlatformOperator, hostScope, maySeeRow } from './domain/access';
 import type { RoomStatus } from '@roombook/contracts';
 import type { RoomDashboardView } from './domain/roomDashboard';
 import type { DashboardProjection } from './projecting/projection';
@@ -46,6 +46,11 @@ export function dashboardResolvers(
   return {
     DateTime: DateTimeScalar,
     Query: {
+      dashboardProjection: async (_: unknown, __: unknown, context: RequestContext) => {
+        assertPlatformOperator(context.identity);
+        const { active, building } = await versions.current();
+        return { activeVersion: active, buildingVersion: building };
+      },
       roomDashboard: async (_: unknown, { roomId }: { roomId: string }, context: RequestContext) => {
         assertMayUseDashboard(context.identity);
         const row = await (await rows(context)).get(roomId);

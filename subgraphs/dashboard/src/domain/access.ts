@@ -36,3 +36,9 @@ export function hostScope(identity: Identity, requestedHostId: string | null | u
   }
   return user.userId;
 }
+
+/** dashboardProjection: operators of the platform (ADMIN), as the router's platformOperator policy says; checked here again. */
+export function assertPlatformOperator(identity: Identity): void {
+  const user = requireUser(identity);
+  if (!isAdmin(user)) throw new Forbidden('Query.dashboardProjection: operators of the platform (ADMIN) only');
+}
