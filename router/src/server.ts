@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ApolloServer } from '@apollo/server';
@@ -25,6 +26,9 @@ import express, { type ErrorRequestHandler } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { join } from 'node:path';
 import { UserAuthenticator, callerOf, identifyCaller } from './authentication';
+import { AccessRules } from './authorization/accessRules';
+import { authorizingGateway } from './authorization/authorizingGateway';
+import { assertPoliciesKnown } from './authorization/policies';
 import { DEV_JWT_SECRET, rateLimits, trustedDocumentsMode, type RouterConfig } from './config';
 import { explorerRoutes, sandboxWithOfflineExplorer } from './explorer';
 import { createGateway, type RouterContext } from './gateway';
@@ -65,12 +69,17 @@ export async function startRouter(
 
   const httpServer = createServer();
   let supergraphLoaded = false;
-  const subgraphs = createGateway(config, config.SUPERGRAPH_PATH ?? supergraphPath, metrics.registry, tokens);
+  const supergraphFile = config.SUPERGRAPH_PATH ?? supergraphPath;
+  const supergraphSdl = readFileSync(supergraphFile, 'utf8');
+  const accessRules = AccessRules.fromSupergraph(supergraphSdl);
+  assertPoliciesKnown(accessRules.policyNames());
+  const subgraphs = createGateway(config, supergraphFile, metrics.registry, tokens);
   const { gateway } = subgraphs;
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate((loaded) => (apiSchema = loaded.apiSchema));
   const apollo = new ApolloServer<RouterContext>({
-    gateway,
+    // Fields the caller may not read are removed before planning (authorization/).
+    gateway: authorizingGateway(gateway, supergraphSdl, accessRules),
     // Our drain handles SIGTERM; Apollo's own handler would re-raise it and cut the drain short.
     stopOnTerminationSignals: false,
     csrfPrevention: true,

@@ -78,6 +78,15 @@ export class AccessRules {
     return this.fields.get(`${typeName}.${fieldName}`) ?? NONE;
   }
 
+  /** Every policy some `@policy` names: each must be one the router knows (see policies.ts). */
+  policyNames(): ReadonlySet<string> {
+    const names = new Set<string>();
+    for (const rules of [...this.types.values(), ...this.fields.values()]) {
+      for (const rule of rules) if (rule.kind === 'policy') rule.policies.flat().forEach((name) => names.add(name));
+    }
+    return names;
+  }
+
   /**
    * Whether what this operation reads may differ from one caller to another: a field, or a type
    * it returns (any of the possible types, for an interface or union), has a rule. When it does
