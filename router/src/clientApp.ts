@@ -91,6 +91,17 @@ export function clientAppRoutes(config: RouterConfig): Router {
       dotfiles: 'allow',
     }),
   );
+  // The app's icon (client/public/favicon.svg); browsers that ask for /favicon.ico by habit get it too.
+  const favicon = path.join(directory, 'favicon.svg');
+  routes.get('/favicon.svg', (_req, res) => {
+    if (!fs.existsSync(favicon)) {
+      res.status(404).end();
+      return;
+    }
+    res.set('Cache-Control', 'public, max-age=86400').sendFile(favicon, { dotfiles: 'allow' });
+  });
+  routes.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'));
+
   const index = path.join(directory, 'index.html');
   routes.get(APP_PAGES, (_req, res) => {
     res.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);

@@ -19,6 +19,10 @@ const appDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'roombook-app-'));
 fs.mkdirSync(path.join(appDirectory, 'assets'));
 fs.writeFileSync(path.join(appDirectory, 'index.html'), '<!doctype html><title>Roombook</title>');
 fs.writeFileSync(path.join(appDirectory, 'assets', 'index-abc123.js'), 'console.log("app")');
+fs.copyFileSync(
+  path.join(__dirname, '..', '..', 'client', 'public', 'favicon.svg'),
+  path.join(appDirectory, 'favicon.svg'),
+);
 
 const routers: RunningService[] = [];
 async function routerWith(environment: Record<string, string>): Promise<string> {
@@ -120,4 +124,15 @@ it('says how to build the app when it is not built', async () => {
   } finally {
     fs.rmSync(empty, { recursive: true, force: true });
   }
+});
+
+it('has an icon: /favicon.svg, and /favicon.ico leads to it', async () => {
+  const base = new URL('/', system.routerUrl).href;
+  const icon = await fetch(new URL('/favicon.svg', base));
+  expect(icon.status).toBe(200);
+  expect(icon.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+  expect(await icon.text()).toMatch(/^<svg /);
+  const habit = await fetch(new URL('/favicon.ico', base), { redirect: 'manual' });
+  expect(habit.status).toBe(301);
+  expect(habit.headers.get('location')).toBe('/favicon.svg');
 });
