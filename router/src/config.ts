@@ -47,6 +47,20 @@ export const configSchema = z.object({
   /** graphql-ws: how often a WebSocket ping checks that a client is still there. */
   SUBSCRIPTION_KEEPALIVE_MS: z.coerce.number().int().min(100).default(12_000),
   /**
+   * Signs subscription cursors: the same on every router replica. Default: a key derived from
+   * SUBGRAPH_SECRET (which every replica already shares).
+   */
+  LIVE_CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
+   * How far back (seconds) a subscription may resume from its cursor; an older cursor gets
+   * CURSOR_EXPIRED. Resume also ends where the stream stops keeping events (DASHBOARD: a day).
+   */
+  LIVE_RESUME_WINDOW_S: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(24 * 60 * 60),
+  /**
    * Identical query fetches of one caller to one subgraph in flight at once are sent once
    * (never across callers, never a mutation). "false" sends every fetch.
    */

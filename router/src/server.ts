@@ -38,6 +38,7 @@ import { loadShedding } from './loadShedding';
 import { operationMetrics } from './operationMetrics';
 import { clientMistakes } from './requestErrors';
 import { operationLimits } from './queryCost';
+import { LiveCursors } from './subscriptions/liveCursors';
 import { LiveSubscriptions } from './subscriptions/liveServer';
 import { serveGraphqlWs } from './subscriptions/transports/graphqlWs';
 import { RateLimiter } from './rateLimits/rateLimiter';
@@ -120,10 +121,12 @@ export async function startRouter(
       apollo,
       schema: () => apiSchema!,
       broker,
+      cursors: new LiveCursors(config.LIVE_CURSOR_SECRET ?? LiveCursors.derivedKey(config.SUBGRAPH_SECRET)),
       log,
       registry: metrics.registry,
       production,
       limits: {
+        resumeWindowS: config.LIVE_RESUME_WINDOW_S,
         maxQueuedPerSubscription: config.MAX_QUEUED_EVENTS_PER_SUBSCRIPTION,
         maxDepth: config.MAX_QUERY_DEPTH,
         operation: config,

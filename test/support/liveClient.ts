@@ -4,6 +4,8 @@ import WebSocket from 'ws';
 export interface LiveResult<Data = Record<string, any>> {
   readonly data?: Data | null;
   readonly errors?: readonly { message: string; extensions?: { code?: string } }[];
+  /** The router's cursor of this payload (runtime.md: live updates that survive disconnection). */
+  readonly extensions?: { readonly cursor?: string };
 }
 
 /** One subscription's results as they arrive, and how it ended. */
@@ -21,11 +23,12 @@ export interface LiveConnection {
   /** Pings received from the server (graphql-ws keep-alive). */
   readonly pings: () => number;
   readonly socket: () => WebSocket | undefined;
-  /** `onResult` sees each result as it arrives (to time it). */
+  /** `onResult` sees each result as it arrives (to time it); `extensions` go in the subscribe payload (`resumeFrom`). */
   subscribe<Data = Record<string, any>>(
     query: string,
     variables?: Record<string, unknown>,
     onResult?: (result: LiveResult<Data>) => void,
+    extensions?: Record<string, unknown>,
   ): LiveTap<Data>;
   dispose(): Promise<void>;
 }
@@ -64,12 +67,13 @@ export function connectLive(routerUrl: string, token?: string): LiveConnection {
       query: string,
       variables: Record<string, unknown> = {},
       onResult?: (result: LiveResult<Data>) => void,
+      extensions?: Record<string, unknown>,
     ): LiveTap<Data> {
       const results: LiveResult<Data>[] = [];
       let stop: () => void = () => undefined;
       const ended = new Promise<{ completed: boolean; error?: unknown }>((resolve) => {
-        stop = client.subscribe<Data>(
-          { query, variables },
+        stop = client.subscribe<Data, LiveResult['extensions']>(
+          { query, variables, ...(extensions ? { extensions } : {}) },
           {
             next: (result) => {
               results.push(result);

@@ -3,6 +3,8 @@ import { jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
 import type { EventEnvelope } from '@roombook/contracts';
 
 export interface StoredEvent {
+  /** Its sequence in the stream. */
+  readonly sequence: number;
   readonly subject: string;
   readonly event: EventEnvelope;
   readonly headers: Record<string, string>;
@@ -20,7 +22,7 @@ export async function readStream(natsUrl: string, stream: string): Promise<Store
       if (!message) continue;
       const headers: Record<string, string> = {};
       for (const key of message.header?.keys() ?? []) headers[key] = message.header.get(key);
-      stored.push({ subject: message.subject, event: message.json<EventEnvelope>(), headers });
+      stored.push({ sequence: message.seq, subject: message.subject, event: message.json<EventEnvelope>(), headers });
     }
     return stored;
   } finally {

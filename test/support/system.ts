@@ -48,6 +48,8 @@ export interface SpawnedReplica {
   readonly url: string;
   /** SIGTERM, and a graceful stop. */
   stop(): Promise<void>;
+  /** SIGKILL: gone at once, as in a crash; resolves once it has exited. */
+  kill(): Promise<void>;
   /**
    * Throws, with the process's last output, if it has exited: a test waiting on what it serves
    * then fails saying so (its logs are silent, but a crash's stack trace is still printed).
@@ -243,6 +245,10 @@ function spawned(name: string, port: number, child: ManagedProcess): SpawnedRepl
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     stop: async () => void (await child.stop()),
+    async kill() {
+      if (child.isRunning()) process.kill(child.pid, 'SIGKILL');
+      await child.exited;
+    },
     assertRunning() {
       if (!child.isRunning()) throw new Error(`The ${name} exited. Its last output:\n${child.outputTail(30)}`);
     },

@@ -13,6 +13,10 @@ export interface LiveEvent {
   readonly hostId: string | null;
   /** The domain event (or signal) it came from, for logs and traces. */
   readonly eventId: string;
+  /** Where it is in the event log (a cursor names it), and when it was stored there (ms). */
+  readonly stream: string;
+  readonly sequence: number;
+  readonly time: number;
 }
 
 export type LiveFieldName = 'roomChanged' | 'reservationStatusChanged' | 'paymentStatusChanged' | 'dashboardUpdated';

@@ -17,6 +17,7 @@ import type { RouterContext } from '../gateway';
 import { valueErrorsOf } from '../requestErrors';
 import { refusalOf, type OperationLimits } from '../queryCost';
 import { ENTITY_ID_VARIABLE, liveOperationOf, type LiveOperation } from './entityQuery';
+import { type LiveCursors } from './liveCursors';
 import { LiveFeed } from './liveFeed';
 import type { LiveEvent, LiveFieldName } from './liveFields';
 import { LiveSubscription } from './liveSubscription';
@@ -38,6 +39,8 @@ export interface LiveCaller {
 }
 
 export interface LiveLimits {
+  /** How far back (seconds) a cursor may resume; beyond, CURSOR_EXPIRED (so does a stream that no longer keeps it). */
+  readonly resumeWindowS: number;
   /** Payloads waiting for one subscription before its client is dropped as too slow. */
   readonly maxQueuedPerSubscription: number;
   readonly maxDepth: number;
@@ -49,6 +52,11 @@ export interface LiveLimits {
 interface Subscriber {
   readonly caller: LiveCaller;
   readonly subscription: LiveSubscription;
+  /**
+   * While what the client missed is replayed: the live events that concern it wait here (those the
+   * replay covers are then dropped), and are sent once the replay is done. Null when live.
+   */
+  catchingUp: LiveEvent[] | null;
 }
 
 /**
@@ -70,6 +78,7 @@ export class LiveSubscriptions {
       readonly apollo: ApolloServer<RouterContext>;
       readonly schema: () => GraphQLSchema;
       readonly broker: Broker;
+      readonly cursors: LiveCursors;
       readonly log: Logger;
       readonly registry: Registry;
       readonly limits: LiveLimits;
@@ -112,14 +121,25 @@ export class LiveSubscriptions {
    * errors that refused it (before any event). `onTooSlow` is called when more than
    * `maxQueuedPerSubscription` payloads wait for a client that does not read.
    */
-  open(
+  async open(
     caller: LiveCaller,
     request: LiveRequest,
     onTooSlow: () => void,
   ): Promise<AsyncIterableIterator<ExecutionResult> | readonly GraphQLError[]> {
     const operation = this.prepare(caller, request);
-    if (Array.isArray(operation)) return Promise.resolve(operation);
+    if (Array.isArray(operation)) return operation;
+    const field = operation.field.name;
+    const resumeFrom = request.resumeFrom ? this.options.cursors.read(request.resumeFrom) : null;
+    if (request.resumeFrom) {
+      if (!resumeFrom || resumeFrom.stream !== LiveFeed.streamOf(field)) {
+        return [cursorExpired(`The cursor in resumeFrom was not issued by this system for ${field}`)];
+      }
+      if (Date.now() - resumeFrom.time > this.options.limits.resumeWindowS * 1000) {
+        return [cursorExpired(`The cursor in resumeFrom is older than ${this.options.limits.resumeWindowS} s`)];
+      }
+    }
     const subscriber: Subscriber = {
+      catchingUp: resumeFrom ? [] : null,
       caller,
       subscription: new LiveSubscription(operation, this.options.limits.maxQueuedPerSubscription, {
         overflow: () => {
@@ -132,7 +152,59 @@ export class LiveSubscriptions {
     };
     const set = this.subscribers.get(operation.field.name) ?? new Set();
     this.subscribers.set(operation.field.name, set.add(subscriber));
-    return Promise.resolve(subscriber.subscription);
+    if (!resumeFrom) return subscriber.subscription;
+
+    // Registered first, then the stream's last sequence read: every later event reaches the
+    // subscriber live (held until the replay is done), every earlier one is in the replay.
+    const extent = await this.feed.extentOf(field).catch((error: unknown) => {
+      void subscriber.subscription.return();
+      throw error;
+    });
+    if (resumeFrom.sequence < extent.firstSequence - 1 || resumeFrom.sequence > extent.lastSequence) {
+      void subscriber.subscription.return();
+      return [cursorExpired(`The event log no longer keeps what changed after the cursor in resumeFrom`)];
+    }
+    void this.catchUp(subscriber, resumeFrom.sequence, extent.lastSequence);
+    return subscriber.subscription;
+  }
+
+  /**
+   * Replays what the subscriber missed: each entity that changed after `after` (up to `until`)
+   * once, in its current state, in the order of its last change, then the live events held
+   * meanwhile that came after `until`, then live.
+   */
+  private async catchUp(subscriber: Subscriber, after: number, until: number): Promise<void> {
+    const { subscription } = subscriber;
+    const { field, args } = subscription.operation;
+    try {
+      const changes = await this.feed.changesBetween(field.name, after, until);
+      const latest = new Map<string, LiveEvent>();
+      for (const event of changes) {
+        latest.delete(event.entityId);
+        latest.set(event.entityId, event);
+      }
+      for (const event of latest.values()) {
+        if (!field.matches(event, args) || !field.maySee(subscriber.caller.identity, event)) continue;
+        await subscription.room();
+        if (subscription.isEnded) return;
+        const result = await this.resolve(subscriber, event);
+        if (result) this.push(subscription, result, event);
+      }
+      for (let held = subscriber.catchingUp!.shift(); held; held = subscriber.catchingUp!.shift()) {
+        if (held.sequence <= until) continue;
+        const result = await this.resolve(subscriber, held);
+        if (result) this.push(subscription, result, held);
+      }
+      subscriber.catchingUp = null;
+    } catch (error) {
+      this.options.log.error({ err: error, field: field.name }, 'live replay failed');
+      subscription.end(coded('SERVICE_UNAVAILABLE', `What changed since the cursor could not be read; resume again`));
+    }
+  }
+
+  private push(subscription: LiveSubscription, result: ExecutionResult, event: LiveEvent): void {
+    subscription.push({ ...result, extensions: { ...result.extensions, cursor: this.options.cursors.issue(event) } });
+    this.metrics.pushed.inc({ field: event.field });
   }
 
   private prepare(caller: LiveCaller, request: LiveRequest): LiveOperation | GraphQLError[] {
@@ -207,6 +279,10 @@ export class LiveSubscriptions {
         continue;
       }
       if (!operation.field.matches(event, operation.args) || !operation.field.maySee(identity, event)) continue;
+      if (subscriber.catchingUp) {
+        subscriber.catchingUp.push(event);
+        continue;
+      }
       const key = `${identityKey(identity)}\n${operation.query}\n${JSON.stringify(operation.variables)}`;
       groups.set(key, [...(groups.get(key) ?? []), subscriber]);
     }
@@ -218,8 +294,7 @@ export class LiveSubscriptions {
             this.metrics.dropped.inc({ field: event.field, reason: 'not_visible' });
             continue;
           }
-          subscription.push(result);
-          this.metrics.pushed.inc({ field: event.field });
+          this.push(subscription, result, event);
         }
       }),
     );
@@ -229,6 +304,7 @@ export class LiveSubscriptions {
   private async resolve(subscriber: Subscriber, event: LiveEvent): Promise<ExecutionResult | null> {
     const { operation } = subscriber.subscription;
     const { identity } = subscriber.caller;
+    this.metrics.resolutions.inc({ field: event.field });
     const response = await this.options.apollo.executeOperation(
       { query: operation.query, variables: { ...operation.variables, [ENTITY_ID_VARIABLE]: event.entityId } },
       { contextValue: { identity } },
@@ -254,6 +330,10 @@ function identityKey(identity: Identity): string {
   return identity.kind === 'user' ? `user:${identity.userId}:${[...identity.roles].sort().join(',')}` : identity.kind;
 }
 
+function cursorExpired(message: string): GraphQLError {
+  return coded('CURSOR_EXPIRED', `${message}: reload what you show, and subscribe again without resumeFrom`);
+}
+
 export function coded(code: string, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code } });
 }
@@ -272,6 +352,12 @@ function liveMetrics(registry: Registry, subscriptions: () => number) {
     },
   });
   return {
+    resolutions: new Counter({
+      name: 'live_resolutions_total',
+      help: 'Payloads resolved through the gateway for subscriptions (one per event and group of subscribers that share it)',
+      labelNames: ['field'],
+      registers: [registry],
+    }),
     pushed: new Counter({
       name: 'live_events_pushed_total',
       help: 'Payloads handed to subscriptions, by subscription field',

@@ -16,6 +16,7 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
   private ended = false;
   /** Ended by the router: what is queued is still sent, nothing more is taken. */
   private closing = false;
+  private readonly roomWaiters: (() => void)[] = [];
 
   constructor(
     readonly operation: LiveOperation,
@@ -45,8 +46,17 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
     this.hooks.ended();
   }
 
+  /** Resolves when one more payload may be queued without dropping the client (or it ended): a replay waits for a slow reader. */
+  room(): Promise<void> {
+    if (this.queued.length < this.limit || this.ended) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
   next(): Promise<IteratorResult<ExecutionResult>> {
     const result = this.queued.shift();
+    if (this.roomWaiters.length > 0 && (this.queued.length < this.limit || !result)) {
+      for (const wake of this.roomWaiters.splice(0)) wake();
+    }
     if (result) return Promise.resolve({ value: result, done: false });
     if (this.ended || this.closing) {
       void this.return();
@@ -62,6 +72,7 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
       this.queued.length = 0;
       this.waiting?.({ value: undefined, done: true });
       this.waiting = undefined;
+      for (const wake of this.roomWaiters.splice(0)) wake();
       this.hooks.ended();
     }
     return Promise.resolve({ value: undefined, done: true });
