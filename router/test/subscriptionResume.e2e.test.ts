@@ -154,10 +154,13 @@ describe('resume', () => {
         ),
       );
       // Then live, with nothing repeated at the seam: each later event of his reservations once, in
-      // order (a cancellation is two: requested, then done), up to one that comes after them all.
+      // order (a cancellation is two: requested, then done after the refund).
       await cancel(second.id, gus);
       const third = await book(roomId, gus);
-      await untilStored([['ReservationConfirmed', third.id]]);
+      await untilStored([
+        ['ReservationCancelled', second.id],
+        ['ReservationConfirmed', third.id],
+      ]);
       const stored = await readStream(system.nats.url, 'RESERVATIONS');
       const confirmedAt = stored.find(
         ({ event }) => event.type === 'ReservationConfirmed' && reservationOf(event) === second.id,
@@ -170,7 +173,6 @@ describe('resume', () => {
         .map(({ sequence }) => sequence);
       await untilReceived(resumed, (received) => received.length >= 2 + later.length);
       expect(resumed.results.slice(2).map(sequenceOf)).toEqual(later);
-      expect(changes(resumed).at(-1)).toEqual([third.id, 'CONFIRMED']);
       expect(resumed.results.every((result) => result.errors === undefined)).toBe(true);
       // Resuming from the last cursor of the resumed subscription: nothing left to replay.
       const again = live(gus, other.url).subscribe<Change>(RESERVATION_CHANGED, { roomId }, undefined, {
