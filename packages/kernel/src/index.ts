@@ -11,6 +11,7 @@ export * from './aggregates/aggregateLock';
 export * from './aggregates/decision';
 export * from './aggregates/commandHandler';
 export * from './aggregates/replica';
+export * from './aggregates/mongoAggregateStore';
 export * from './events/nats';
 export * from './events/outbox';
 export * from './events/consumer';

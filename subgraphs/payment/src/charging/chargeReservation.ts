@@ -42,7 +42,7 @@ export async function chargeReservation(
   // Opened before anything is stored: a token that cannot be opened must not leave a payment no retry can charge.
   const token = deps.sealer.open(sealedToken);
   const payment = openPayment(request, deps.store.newId(), deps.clock());
-  if (!(await deps.store.insert(payment, sealedToken))) {
+  if (!(await deps.store.insertWithToken(payment, sealedToken))) {
     const winner = await deps.store.findByReservationId(request.reservationId);
     if (!winner) throw new Error(`Payment for reservation ${request.reservationId} vanished after a duplicate insert`);
     return winner;

@@ -49,7 +49,7 @@ async function book(
     );
   }
   const event = reservationEvent(reservation, { sealedPaymentToken: deps.sealer.seal(stay.paymentToken) });
-  if (!(await deps.store.insert(reservation, event))) {
+  if (!(await deps.store.insert(reservation, [event], { announce: false }))) {
     // The same idempotency key won a race a moment ago: hand back that reservation.
     await deps.ledger.releaseAttempt(attempt);
     const earlier = await deps.store.findById(id);
