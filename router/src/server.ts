@@ -120,6 +120,7 @@ export async function startRouter(
     new LiveSubscriptions({
       apollo,
       schema: () => apiSchema!,
+      accessRules,
       broker,
       cursors: new LiveCursors(config.LIVE_CURSOR_SECRET ?? LiveCursors.derivedKey(config.SUBGRAPH_SECRET)),
       log,

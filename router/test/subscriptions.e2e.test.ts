@@ -218,6 +218,50 @@ describe('dashboardUpdated', () => {
   });
 });
 
+describe('fan-out', () => {
+  const cursors = (tap: LiveTap) => tap.results.map((result) => result.extensions?.cursor);
+
+  it('resolves a public selection once per event for viewers of any identity', async () => {
+    const roomId = await registerRoom(system, hana, { name: 'Shared' });
+    const taps = [live(gus), live(eve), live()].map((connection) => connection.subscribe(ROOM_CHANGED, { roomId }));
+    await untilSubscribed(3);
+    const everyoneHas = (name: string) =>
+      eventually(
+        async () => taps.map((tap) => lastOf(tap)?.data?.roomChanged.name),
+        (names) => names.every((seen) => seen === name),
+      );
+    // A first change, after which the room's registration can no longer arrive late.
+    await system.graphql(UPDATE_ROOM, { id: roomId, name: 'Shared once' }, hana);
+    await everyoneHas('Shared once');
+    const before = await metric('live_resolutions_total', 'field="roomChanged"');
+    const received = taps[0].results.length;
+
+    await system.graphql(UPDATE_ROOM, { id: roomId, name: 'Shared twice' }, hana);
+    await everyoneHas('Shared twice');
+    expect(taps[0].results.length).toBe(received + 1);
+    expect(await metric('live_resolutions_total', 'field="roomChanged"')).toBe(before + 1);
+    // The same payloads, cursors included, for all three.
+    for (const tap of taps.slice(1)) expect(cursors(tap)).toEqual(cursors(taps[0]));
+  });
+
+  it('never shares a restricted selection across identities', async () => {
+    const roomId = await registerRoom(system, hana);
+    const hanas = live(hana).subscribe(RESERVATION_CHANGED, { roomId });
+    const guss = live(gus).subscribe(RESERVATION_CHANGED, { roomId });
+    await untilSubscribed(2);
+    const before = await metric('live_resolutions_total', 'field="reservationStatusChanged"');
+    await book(roomId);
+    const bothHave = (count: number) =>
+      eventually(
+        async () => [hanas.results.length, guss.results.length],
+        (counts) => counts.every((seen) => seen === count),
+      );
+    await bothHave(2);
+    // Each event resolved once for the host and once for the guest: the payload is theirs to see.
+    expect(await metric('live_resolutions_total', 'field="reservationStatusChanged"')).toBe(before + 4);
+  });
+});
+
 describe('the connection', () => {
   it('closes at once, saying why, for a malformed, forged or expired token', async () => {
     const forged = await tokenFor('mallory', ['ADMIN'], { secret: 'not-the-secret-of-this-router-0123456789' });

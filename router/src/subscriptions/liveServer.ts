@@ -13,6 +13,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { AccessRules } from '../authorization/accessRules';
 import type { RouterContext } from '../gateway';
 import { valueErrorsOf } from '../requestErrors';
 import { refusalOf, type OperationLimits } from '../queryCost';
@@ -53,6 +54,12 @@ interface Subscriber {
   readonly caller: LiveCaller;
   readonly subscription: LiveSubscription;
   /**
+   * Who else may share this subscriber's resolution of an event: everyone with the same selection
+   * and variables when it reads nothing caller-dependent (the schema's access directives say), else
+   * only the same caller.
+   */
+  readonly shareKey: string;
+  /**
    * While what the client missed is replayed: the live events that concern it wait here (those the
    * replay covers are then dropped), and are sent once the replay is done. Null when live.
    */
@@ -77,6 +84,8 @@ export class LiveSubscriptions {
     private readonly options: {
       readonly apollo: ApolloServer<RouterContext>;
       readonly schema: () => GraphQLSchema;
+      /** The schema's access rules: which selections read something that depends on the caller. */
+      readonly accessRules: AccessRules;
       readonly broker: Broker;
       readonly cursors: LiveCursors;
       readonly log: Logger;
@@ -138,7 +147,12 @@ export class LiveSubscriptions {
         return [cursorExpired(`The cursor in resumeFrom is older than ${this.options.limits.resumeWindowS} s`)];
       }
     }
+    const readsCallerDependent = this.options.accessRules.readsCallerDependent(
+      this.options.schema(),
+      parse(operation.query),
+    );
     const subscriber: Subscriber = {
+      shareKey: `${readsCallerDependent ? identityKey(caller.identity) : 'anyone'}\n${operation.query}\n${JSON.stringify(operation.variables)}`,
       catchingUp: resumeFrom ? [] : null,
       caller,
       subscription: new LiveSubscription(operation, this.options.limits.maxQueuedPerSubscription, {
@@ -264,8 +278,10 @@ export class LiveSubscriptions {
 
   /**
    * One event to every subscription it concerns: filtered by the arguments and the caller's
-   * rights before anything is asked, then resolved once per distinct (selection, variables,
-   * caller) and pushed to each. Never waits for a client to read.
+   * rights before anything is asked, then resolved once per group that may share a payload (see
+   * `shareKey`: one resolution for all viewers of a public selection, whoever they are; one per
+   * caller otherwise), as the group's first member, and pushed to each. Never waits for a client
+   * to read.
    */
   private async deliver(event: LiveEvent): Promise<void> {
     const now = Date.now();
@@ -283,8 +299,9 @@ export class LiveSubscriptions {
         subscriber.catchingUp.push(event);
         continue;
       }
-      const key = `${identityKey(identity)}\n${operation.query}\n${JSON.stringify(operation.variables)}`;
-      groups.set(key, [...(groups.get(key) ?? []), subscriber]);
+      const group = groups.get(subscriber.shareKey);
+      if (group) group.push(subscriber);
+      else groups.set(subscriber.shareKey, [subscriber]);
     }
     await Promise.all(
       [...groups.values()].map(async (members) => {
