@@ -146,7 +146,8 @@ export async function startRouter(
   await live?.start();
 
   const limits = rateLimits(config);
-  const rateLimiter = limits && (await RateLimiter.start(limits, broker, log, metrics.registry));
+  const rateLimiter =
+    limits && (await RateLimiter.start(limits, broker, log, metrics.registry, config.NATS_STREAM_REPLICAS));
 
   let draining = false;
   const app = createServiceApp(metrics, () => !draining && supergraphLoaded && (broker?.isConnected() ?? true));

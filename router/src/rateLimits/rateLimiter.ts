@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { JetStreamApiCodes, JetStreamApiError, jetstream } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, StorageType, jetstream } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { Broker, Logger } from '@roombook/kernel';
 import { LRUCache } from 'lru-cache';
@@ -38,7 +38,9 @@ export class RateLimiter {
 
   private constructor(
     private readonly limits: BucketLimits,
-    private readonly shared: KV | undefined,
+    /** The shared bucket, opened again after a failure (a restarted NATS has lost one kept in memory). */
+    private shared: KV | undefined,
+    private readonly openShared: (() => Promise<KV>) | undefined,
     private readonly isConnected: () => boolean,
     private readonly log: Logger,
     registry: Registry,
@@ -56,9 +58,10 @@ export class RateLimiter {
     broker: Broker | undefined,
     log: Logger,
     registry: Registry,
+    replicas = 1,
   ): Promise<RateLimiter> {
-    const shared = broker && (await openBucket(broker, limits));
-    return new RateLimiter(limits, shared, () => broker?.isConnected() ?? false, log, registry);
+    const open = broker && (() => openBucket(broker, limits, replicas));
+    return new RateLimiter(limits, await open?.(), open, () => broker?.isConnected() ?? false, log, registry);
   }
 
   /** Takes one token for this caller (a key from `callerKey`). */
@@ -66,11 +69,13 @@ export class RateLimiter {
     const key = storeKey(caller);
     let result: TakeResult | undefined;
     let store = 'local';
-    if (this.shared && now >= this.storeDownUntil && this.isConnected()) {
+    if (this.openShared && now >= this.storeDownUntil && this.isConnected()) {
       try {
+        this.shared ??= await this.openShared();
         result = await this.takeShared(this.shared, key, now);
         store = 'shared';
       } catch (error) {
+        this.shared = undefined;
         this.storeDownUntil = now + STORE_RETRY_AFTER_MS;
         this.log.warn({ err: error }, 'rate limits: the shared store cannot be reached; local buckets for now');
       }
@@ -112,12 +117,19 @@ function storeKey(caller: string): string {
   return createHash('sha256').update(caller).digest('base64url');
 }
 
-async function openBucket(broker: Broker, limits: BucketLimits): Promise<KV> {
+async function openBucket(broker: Broker, limits: BucketLimits, replicas: number): Promise<KV> {
   const kvm = new Kvm(jetstream(broker.connection, { timeout: STORE_TIMEOUT_MS }));
   // A key unused until its bucket would be full again is as good as absent: the store forgets it.
   const ttl = Math.max(1_000, Math.ceil((limits.burst / limits.ratePerSecond) * 1_000));
   try {
-    return await kvm.create(RATE_LIMIT_BUCKET, { history: 1, ttl, timeout: STORE_TIMEOUT_MS });
+    // In memory: buckets are worth seconds, and a NATS restart that forgets them only refills them.
+    return await kvm.create(RATE_LIMIT_BUCKET, {
+      history: 1,
+      ttl,
+      storage: StorageType.Memory,
+      replicas,
+      timeout: STORE_TIMEOUT_MS,
+    });
   } catch {
     // Made by a replica configured otherwise: share it as it is.
     return kvm.open(RATE_LIMIT_BUCKET, { timeout: STORE_TIMEOUT_MS });
