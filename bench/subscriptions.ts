@@ -4,10 +4,12 @@
  * subscriber has its event (p50/p99 over BENCH_CHANGES changes), and the router's memory.
  * A benchmark, not a test: it prints what it measures and the machine.
  *
- * Two cases: every subscriber anonymous with the same selection (one resolution per event, shared),
- * and every subscriber signed in as someone else (one resolution per subscriber and event: what
- * a selection whose fields depend on the caller costs). The router runs as a process of its own, so
- * its memory is its own; TEST_MONGO_URL uses a running MongoDB-wire server instead of starting one.
+ * Two cases: every subscriber anonymous, and every subscriber signed in as someone else; the
+ * selection reads nothing caller-dependent, so both share one resolution per event. Then a resume
+ * storm: the signed-in subscribers disconnect, BENCH_BEHIND (default 100) changes happen, and all
+ * resume at once from their cursors; how long until every one is caught up. The router runs as a
+ * process of its own, so its memory is its own; TEST_MONGO_URL uses a running MongoDB-wire server
+ * instead of starting one.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -23,6 +25,7 @@ import { findFreePort } from '../scripts/infra/ports';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 30);
+const BEHIND = Number(process.env.BENCH_BEHIND ?? 100);
 const ROOM_CHANGED = `subscription($roomId: ID) { roomChanged(roomId: $roomId) { id name capacity } }`;
 const UPDATE_ROOM = `mutation($id: ID!, $name: String!) { updateRoom(id: $id, input: { name: $name }) { id } }`;
 
@@ -100,6 +103,96 @@ async function runCase(
   );
 }
 
+/** Every subscriber disconnects with its last cursor, BEHIND changes happen, all resume at once. */
+async function runResumeStorm(
+  system: TestSystem,
+  routerUrl: string,
+  host: string,
+  tokens: readonly string[],
+): Promise<void> {
+  const roomId = await registerRoom(system, host, { name: 'Storm room' });
+  const cursors: (string | undefined)[] = tokens.map(() => undefined);
+  const connections = tokens.map((token, index) => {
+    const connection = connectLive(routerUrl, token);
+    connection.subscribe<{ roomChanged: { name: string } }>(ROOM_CHANGED, { roomId }, (result) => {
+      if (result.data?.roomChanged.name === 'Storm 0') cursors[index] = result.extensions?.cursor;
+    });
+    return connection;
+  });
+  await eventually(
+    () => activeSubscriptions(routerUrl),
+    (active) => active === tokens.length,
+    { timeoutMs: 120_000 },
+  );
+  await system.graphql(UPDATE_ROOM, { id: roomId, name: 'Storm 0' }, host);
+  await eventually(
+    () => Promise.resolve(cursors.filter(Boolean).length),
+    (count) => count === tokens.length,
+    { timeoutMs: 120_000 },
+  );
+  await Promise.all(connections.map((connection) => connection.dispose()));
+  await eventually(
+    () => activeSubscriptions(routerUrl),
+    (active) => active === 0,
+    { timeoutMs: 60_000 },
+  );
+
+  // The changes they miss, through the other router; a watcher there says when the last is in the log.
+  const watcher = connectLive(system.routerUrl);
+  let latest = '';
+  watcher.subscribe<{ roomChanged: { name: string } }>(ROOM_CHANGED, { roomId }, (result) => {
+    latest = result.data?.roomChanged.name ?? latest;
+  });
+  await eventually(
+    () => activeSubscriptions(system.routerUrl),
+    (active) => active >= 1,
+  );
+  const last = `Storm ${BEHIND}`;
+  for (let change = 1; change <= BEHIND; change += 1) {
+    await system.graphql(UPDATE_ROOM, { id: roomId, name: `Storm ${change}` }, host);
+  }
+  await eventually(
+    () => Promise.resolve(latest),
+    (name) => name === last,
+    { timeoutMs: 60_000 },
+  );
+  await watcher.dispose();
+
+  const before = await routerMemoryMiB(routerUrl);
+  let caughtUp = 0;
+  const started = performance.now();
+  const resumed = tokens.map((token, index) => {
+    const connection = connectLive(routerUrl, token);
+    let done = false;
+    connection.subscribe<{ roomChanged: { name: string } }>(
+      ROOM_CHANGED,
+      { roomId },
+      (result) => {
+        if (!done && result.data?.roomChanged.name === last) {
+          done = true;
+          caughtUp += 1;
+        }
+      },
+      { resumeFrom: cursors[index] },
+    );
+    return connection;
+  });
+  let peak = before;
+  await eventually(
+    async () => {
+      peak = Math.max(peak, await routerMemoryMiB(routerUrl));
+      return caughtUp;
+    },
+    (count) => count === tokens.length,
+    { timeoutMs: 120_000 },
+  );
+  const elapsed = performance.now() - started;
+  await Promise.all(resumed.map((connection) => connection.dispose()));
+  console.log(`resume storm: ${tokens.length} signed-in subscribers, each ${BEHIND} changes behind, resume at once`);
+  console.log(`  all caught up after ${elapsed.toFixed(0)} ms`);
+  console.log(`  router memory (RSS): ${before.toFixed(0)} MiB before, ${peak.toFixed(0)} MiB at most while resuming`);
+}
+
 async function main() {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'roombook-bench-live-'));
   const mongo = process.env.TEST_MONGO_URL
@@ -114,7 +207,7 @@ async function main() {
     );
     const host = await tokenFor('bench-host', ['HOST']);
     await runCase(
-      `${SUBSCRIBERS} anonymous subscribers, one selection (resolved once per event)`,
+      `${SUBSCRIBERS} anonymous subscribers, one selection (one resolution per event)`,
       system,
       router.url,
       host,
@@ -124,12 +217,13 @@ async function main() {
       Array.from({ length: SUBSCRIBERS }, (_, index) => tokenFor(`bench-guest-${index}`, ['GUEST'])),
     );
     await runCase(
-      `${SUBSCRIBERS} subscribers, each signed in as another guest (resolved once per subscriber and event)`,
+      `${SUBSCRIBERS} subscribers, each signed in as another guest (the selection is public: still one resolution per event)`,
       system,
       router.url,
       host,
       tokens,
     );
+    await runResumeStorm(system, router.url, host, tokens);
   } finally {
     await router.stop();
     await system.stop();

@@ -19,7 +19,7 @@ import { valueErrorsOf } from '../requestErrors';
 import { refusalOf, type OperationLimits } from '../queryCost';
 import { ENTITY_ID_VARIABLE, liveOperationOf, type LiveOperation } from './entityQuery';
 import { type LiveCursors } from './liveCursors';
-import { LiveFeed } from './liveFeed';
+import { LiveFeed, type StreamExtent } from './liveFeed';
 import type { LiveEvent, LiveFieldName } from './liveFields';
 import { LiveSubscription } from './liveSubscription';
 
@@ -76,6 +76,9 @@ interface Subscriber {
  */
 export class LiveSubscriptions {
   private readonly subscribers = new Map<LiveFieldName, Set<Subscriber>>();
+  private readonly extents = new Map<LiveFieldName, Promise<StreamExtent>>();
+  private readonly replays = new Map<string, Promise<LiveEvent[]>>();
+  private readonly resolving = new Map<string, Promise<ExecutionResult | null>>();
   private readonly drainListeners: (() => void | Promise<void>)[] = [];
   private readonly feed: LiveFeed;
   private readonly metrics: ReturnType<typeof liveMetrics>;
@@ -170,7 +173,7 @@ export class LiveSubscriptions {
 
     // Registered first, then the stream's last sequence read: every later event reaches the
     // subscriber live (held until the replay is done), every earlier one is in the replay.
-    const extent = await this.feed.extentOf(field).catch((error: unknown) => {
+    const extent = await this.extentAfterNow(field).catch((error: unknown) => {
       void subscriber.subscription.return();
       throw error;
     });
@@ -191,7 +194,7 @@ export class LiveSubscriptions {
     const { subscription } = subscriber;
     const { field, args } = subscription.operation;
     try {
-      const changes = await this.feed.changesBetween(field.name, after, until);
+      const changes = await this.changesBetween(field.name, after, until);
       const latest = new Map<string, LiveEvent>();
       for (const event of changes) {
         latest.delete(event.entityId);
@@ -201,12 +204,12 @@ export class LiveSubscriptions {
         if (!field.matches(event, args) || !field.maySee(subscriber.caller.identity, event)) continue;
         await subscription.room();
         if (subscription.isEnded) return;
-        const result = await this.resolve(subscriber, event);
+        const result = await this.resolveShared(subscriber, event);
         if (result) this.push(subscription, result, event);
       }
       for (let held = subscriber.catchingUp!.shift(); held; held = subscriber.catchingUp!.shift()) {
         if (held.sequence <= until) continue;
-        const result = await this.resolve(subscriber, held);
+        const result = await this.resolveShared(subscriber, held);
         if (result) this.push(subscription, result, held);
       }
       subscriber.catchingUp = null;
@@ -214,6 +217,46 @@ export class LiveSubscriptions {
       this.options.log.error({ err: error, field: field.name }, 'live replay failed');
       subscription.end(coded('SERVICE_UNAVAILABLE', `What changed since the cursor could not be read; resume again`));
     }
+  }
+
+  /**
+   * The stream's extent, read after this call: subscribers resuming at once (a router drained)
+   * share one read, sent on the next turn of the event loop, so it is still read after each of
+   * them registered.
+   */
+  private extentAfterNow(field: LiveFieldName): Promise<StreamExtent> {
+    let read = this.extents.get(field);
+    if (!read) {
+      read = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.extents.delete(field);
+        return this.feed.extentOf(field);
+      });
+      this.extents.set(field, read);
+    }
+    return read;
+  }
+
+  /**
+   * The log between two sequences never changes, so subscribers resuming at once from the same
+   * cursor (a router drained, a network back) share one read of it while it is in flight.
+   */
+  private changesBetween(field: LiveFieldName, after: number, until: number): Promise<LiveEvent[]> {
+    const key = `${field}:${after}:${until}`;
+    const inFlight = this.replays.get(key);
+    if (inFlight) return inFlight;
+    const read = this.feed.changesBetween(field, after, until).finally(() => this.replays.delete(key));
+    this.replays.set(key, read);
+    return read;
+  }
+
+  /** As `resolve`, shared with the subscribers resolving the same event for the same payload at the same time. */
+  private resolveShared(subscriber: Subscriber, event: LiveEvent): Promise<ExecutionResult | null> {
+    const key = `${event.stream}:${event.sequence}\n${subscriber.shareKey}`;
+    const inFlight = this.resolving.get(key);
+    if (inFlight) return inFlight;
+    const resolved = this.resolve(subscriber, event).finally(() => this.resolving.delete(key));
+    this.resolving.set(key, resolved);
+    return resolved;
   }
 
   private push(subscription: LiveSubscription, result: ExecutionResult, event: LiveEvent): void {
