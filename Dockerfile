@@ -8,8 +8,9 @@
 # docker-compose.yml and deploy/kubernetes use these targets and image names
 # (test/dockerfile.unit.test.ts holds the three together).
 
-# 20.19 or newer: the compiled services require() ESM-only packages (jose, graphql-ws, @nats-io).
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 22 (package.json engines: 22.15 or newer, what the dependencies declare); the compiled
+# services also require() ESM-only packages (jose, graphql-ws, @nats-io), which needs 20.19+.
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 # --- manifests: only what `npm ci` needs, so the install layers are reused until a manifest changes
 FROM ${NODE_IMAGE} AS manifests

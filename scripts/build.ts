@@ -15,6 +15,7 @@
  * node_modules.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SUBGRAPHS } from '../subgraphs/catalog';
@@ -95,14 +96,51 @@ function linkNestedDependencies(dist: string): void {
 }
 
 /**
- * Builds into `dist` (default dist/). Node finds the services' dependencies by walking up from
- * there, so it must lie inside the repository (or, in the image, beside /app/node_modules).
+ * Builds into `dist` (default dist/), from scratch. Node finds the services' dependencies by
+ * walking up from there, so it must lie inside the repository (or, in the image, beside
+ * /app/node_modules).
  */
 export function build(dist: string = DIST): void {
   fs.rmSync(dist, { recursive: true, force: true });
+  buildServices(dist);
+  buildClientApp(path.join(dist, 'client', 'dist'));
+  writeStamp(dist, inputsNow());
+}
+
+/** What `buildIfChanged` did: nothing, or which parts it built again. */
+export type BuildOutcome = { readonly compiled: readonly ('services' | 'client app')[] };
+
+/**
+ * What `npm start` runs: builds only the parts whose sources changed since dist/ was built (the
+ * services, compiled incrementally by tsc; the client app), and nothing at all when none did.
+ * Changes are seen by the path, size and modification time of every source file and of
+ * package-lock.json.
+ */
+export function buildIfChanged(dist: string = DIST): BuildOutcome {
+  const stamp = readStamp(dist);
+  const now = inputsNow();
+  const compiled: ('services' | 'client app')[] = [];
+  if (stamp?.services !== now.services) {
+    buildServices(dist);
+    compiled.push('services');
+  }
+  if (stamp?.client !== now.client) {
+    buildClientApp(path.join(dist, 'client', 'dist'));
+    compiled.push('client app');
+  }
+  if (compiled.length > 0) writeStamp(dist, now);
+  return { compiled };
+}
+
+/** tsc (incremental: its build info lives in dist/, so it goes when dist/ goes), then what tsc does not copy. */
+function buildServices(dist: string): void {
   const tsc = spawnSync(
     process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', dist],
+    [
+      require.resolve('typescript/bin/tsc'),
+      ...['-p', 'tsconfig.build.json', '--outDir', dist],
+      ...['--incremental', '--tsBuildInfoFile', path.join(dist, '.tsbuildinfo')],
+    ],
     { cwd: ROOT, stdio: 'inherit' },
   );
   if (tsc.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (exit ${tsc.status})`);
@@ -116,9 +154,56 @@ export function build(dist: string = DIST): void {
     path.join(dist, 'package.json'),
     `${JSON.stringify({ type: 'commonjs', private: true }, null, 2)}\n`,
   );
+  // Links from an earlier build are made again (a workspace's nested node_modules may have gone).
+  fs.rmSync(path.join(dist, 'node_modules'), { recursive: true, force: true });
+  for (const directory of WORKSPACE_DIRECTORIES) fs.rmSync(path.join(dist, directory, 'node_modules'), { force: true });
   for (const workspacePackage of WORKSPACE_PACKAGES) linkWorkspacePackage(dist, workspacePackage);
   linkNestedDependencies(dist);
-  buildClientApp(path.join(dist, 'client', 'dist'));
+}
+
+// ---- what dist/ was built from -----------------------------------------------------------------
+
+interface BuildInputs {
+  readonly services: string;
+  readonly client: string;
+}
+const STAMP = '.build-inputs.json';
+
+/** Sources of the services (what tsconfig.build.json compiles, and the files copied beside it). */
+const SERVICE_SOURCES = ['packages', 'subgraphs', 'router/src', 'schema', 'tsconfig.json', 'tsconfig.build.json'];
+const CLIENT_SOURCES = ['client', 'schema/supergraph.graphql'];
+const NOT_SOURCES = new Set(['node_modules', 'dist', 'test', '.data']);
+
+function inputsNow(): BuildInputs {
+  const lock = fingerprintOf(['package-lock.json']);
+  return { services: fingerprintOf(SERVICE_SOURCES) + lock, client: fingerprintOf(CLIENT_SOURCES) + lock };
+}
+
+function fingerprintOf(roots: readonly string[]): string {
+  const hash = createHash('sha256');
+  const visit = (relative: string) => {
+    const stat = fs.statSync(path.join(ROOT, relative), { throwIfNoEntry: false });
+    if (!stat) return;
+    if (stat.isDirectory()) {
+      for (const entry of fs.readdirSync(path.join(ROOT, relative)).sort()) {
+        if (!NOT_SOURCES.has(entry) && !entry.endsWith('.test.ts')) visit(path.join(relative, entry));
+      }
+    } else hash.update(`${relative}\0${stat.size}\0${stat.mtimeMs}\n`);
+  };
+  for (const root of roots) visit(root);
+  return hash.digest('hex').slice(0, 16);
+}
+
+function readStamp(dist: string): BuildInputs | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dist, STAMP), 'utf8')) as BuildInputs;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeStamp(dist: string, inputs: BuildInputs): void {
+  fs.writeFileSync(path.join(dist, STAMP), `${JSON.stringify(inputs, null, 2)}\n`);
 }
 
 /** The guests' and hosts' app (client/): Vite's build of it, with its trusted-documents manifest. */
@@ -134,8 +219,18 @@ export function buildClientApp(outDir: string): void {
 
 if (require.main === module) {
   try {
-    build();
-    console.log(`Built into ${path.relative(process.cwd(), DIST) || '.'}/`);
+    const where = `${path.relative(process.cwd(), DIST) || '.'}/`;
+    if (process.argv.includes('--if-changed')) {
+      const { compiled } = buildIfChanged();
+      console.log(
+        compiled.length === 0
+          ? `${where} is up to date with the sources: nothing to compile`
+          : `Built the ${compiled.join(' and the ')} again into ${where}`,
+      );
+    } else {
+      build();
+      console.log(`Built into ${where}`);
+    }
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);

@@ -15,6 +15,7 @@ import {
   type Infrastructure,
 } from './infra';
 import { loadStartConfig, subgraphUrls } from './start/config';
+import { logLineFormatter } from './start/logFormat';
 import { describeExit, launchService, ServiceStartError, type RunningService, type ServiceSpec } from './start/service';
 
 /** Generous: a service run from source compiles its TypeScript as it starts. */
@@ -24,7 +25,9 @@ const STOP_DEADLINE_MS = 30_000;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const nameWidth = Math.max('router'.length, ...SUBGRAPHS.map(({ name }) => name.length));
-const printFor = (name: string) => (line: string) => say(`${`[${name}]`.padEnd(nameWidth + 2)} ${line}`);
+/** Readable in a terminal, JSON elsewhere (see logFormat.ts); set once the configuration is read. */
+let formatLogLine = (line: string) => line;
+const printFor = (name: string) => (line: string) => say(`${`[${name}]`.padEnd(nameWidth + 2)} ${formatLogLine(line)}`);
 
 /** What has been started so far, so that stopping at any moment stops exactly that. */
 const started = {
@@ -37,6 +40,10 @@ let stopping = false;
 async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
   const config = await loadStartConfig();
+  formatLogLine = logLineFormatter({
+    terminal: process.stdout.isTTY === true,
+    production: config.NODE_ENV === 'production',
+  });
   const subgraphPort = (port: number) => port + config.SUBGRAPH_PORT_OFFSET;
 
   started.infrastructure = startInfrastructure({

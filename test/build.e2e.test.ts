@@ -10,7 +10,7 @@ import { builtinModules } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { build } from '../scripts/build';
+import { build, buildIfChanged } from '../scripts/build';
 import { findFreePorts } from '../scripts/infra/ports';
 import { bearer, postGraphQL } from './support/graphqlClient';
 import { dropDatabases, testMongoUrl, uniqueDbPrefix } from './support/mongo';
@@ -131,4 +131,17 @@ it('requires at run time only packages that `npm ci --omit=dev` installs', () =>
   expect(required.size).toBeGreaterThan(10);
   const missing = [...required].filter(([name]) => !installed.has(name)).map(([name, file]) => `${name} (${file})`);
   expect(missing).toEqual([]);
+});
+
+it('builds nothing again when no source changed since (what a second npm start does)', () => {
+  const files = fs
+    .readdirSync(dist, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name));
+  const modified = () => files.map((file) => `${file} ${fs.statSync(file).mtimeMs}`);
+  const before = modified();
+
+  expect(buildIfChanged(dist)).toEqual({ compiled: [] });
+  // Not one file written again: no compilation, no copy, no client build.
+  expect(modified()).toEqual(before);
 });

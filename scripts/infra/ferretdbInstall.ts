@@ -18,7 +18,7 @@ const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
  */
 export async function installFerretdb(go: string, binDir: string, log: Log): Promise<string> {
   const startedAt = Date.now();
-  const moduleDir = await downloadModule(go);
+  const moduleDir = await downloadModule(go, log);
   const sourceDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferretdb-src-'));
   try {
     await fs.cp(moduleDir, sourceDir, { recursive: true });
@@ -29,7 +29,7 @@ export async function installFerretdb(go: string, binDir: string, log: Log): Pro
     const binary = path.join(binDir, 'ferretdb');
     // Build beside the final name, then rename: an interrupted build never leaves a broken binary.
     const partial = `${binary}.partial-${process.pid}`;
-    await runGo({ go, args: ['build', '-trimpath', '-o', partial, './cmd/ferretdb'], cwd: sourceDir });
+    await runGo({ go, args: ['build', '-trimpath', '-o', partial, './cmd/ferretdb'], cwd: sourceDir }, log);
     await fs.rename(partial, binary);
     log(`FerretDB built in ${Math.round((Date.now() - startedAt) / 1000)} s: ${binary}`);
     return binary;
@@ -39,12 +39,11 @@ export async function installFerretdb(go: string, binDir: string, log: Log): Pro
 }
 
 /** `go mod download -json` puts the module in the module cache and tells us where ("Dir"). */
-async function downloadModule(go: string): Promise<string> {
-  const output = await runGo({
-    go,
-    args: ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`],
-    cwd: os.tmpdir(),
-  });
+async function downloadModule(go: string, log: Log): Promise<string> {
+  const output = await runGo(
+    { go, args: ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], cwd: os.tmpdir() },
+    log,
+  );
   const { Dir, Error: error } = JSON.parse(output) as { Dir?: string; Error?: string };
   if (Dir === undefined) {
     throw new ServerInstallError(

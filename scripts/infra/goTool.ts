@@ -3,6 +3,7 @@ import { describeSearch, infrastructureConfig, type InfrastructureConfig } from 
 import { isExecutableFile } from './executables';
 import { findGo, goInstall } from './goToolchain';
 import type { Log } from './log';
+import { beginAttempt } from './attempts';
 
 /** A tool is not installed and cannot be: the message says what to install. */
 export class MissingToolError extends Error {
@@ -38,6 +39,9 @@ export async function installedGoTool(
         `install Go 1.25 or newer (https://go.dev/dl/), and it is installed into ${config.ROOMBOOK_BIN_DIR} on the next run.`,
     );
   }
-  log(`Installing ${name} ${version} with ${go} into ${config.ROOMBOOK_BIN_DIR} (first time only)...`);
-  return goInstall({ go, packageAtVersion: `${goPackage}@${version}`, builds: name, destination: binary });
+  const attempt = beginAttempt(config.ROOMBOOK_BIN_DIR, `${name}-${version}-install`);
+  log(`Installing ${name} ${version} with ${go} into ${config.ROOMBOOK_BIN_DIR}${attempt.note}...`);
+  await goInstall({ go, packageAtVersion: `${goPackage}@${version}`, builds: name, destination: binary, log });
+  attempt.succeeded();
+  return binary;
 }

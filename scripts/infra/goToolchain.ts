@@ -19,8 +19,44 @@ export interface GoCommand {
   readonly extraEnv?: Readonly<Record<string, string>>;
 }
 
-/** Runs a go command to completion and returns its stdout; a failure carries the end of its output. */
-export function runGo({ go, args, cwd, extraEnv = {} }: GoCommand): Promise<string> {
+/** What a go command prints when it could not reach the module proxy (or any host). */
+const UNREACHABLE =
+  /dial tcp|no such host|network is unreachable|i\/o timeout|connection refused|TLS handshake timeout|proxyconnect|name resolution/;
+
+/**
+ * Runs a go command to completion and returns its stdout; a failure carries the end of its output.
+ * When it failed because the network is unreachable, it runs once more from the local module cache
+ * alone (GOPROXY=file://<GOMODCACHE>/cache/download, the layout of a module proxy): a machine
+ * offline builds what an earlier download left there. GOSUMDB is off for that run, as the checksum
+ * database is out of reach too; the cache holds only what was checked against it when downloaded.
+ */
+export async function runGo(command: GoCommand, log?: (line: string) => void): Promise<string> {
+  try {
+    return await runGoOnce(command);
+  } catch (error) {
+    if (!(error instanceof ServerInstallError) || !UNREACHABLE.test(error.message)) throw error;
+    const cache = await moduleCacheProxy(command.go);
+    if (cache === undefined) throw error;
+    log?.(`The Go module proxy is unreachable: building from the local module cache (${cache})`);
+    return runGoOnce({
+      ...command,
+      extraEnv: { ...command.extraEnv, GOPROXY: cache, GOSUMDB: 'off', GOTOOLCHAIN: 'local' },
+    }).catch((offline: unknown) => {
+      throw new ServerInstallError(
+        `${error.message}\nand the local module cache does not hold everything it needs:\n${(offline as Error).message}`,
+      );
+    });
+  }
+}
+
+/** file://<GOMODCACHE>/cache/download, when that exists. */
+async function moduleCacheProxy(go: string): Promise<string | undefined> {
+  const modcache = (await runGoOnce({ go, args: ['env', 'GOMODCACHE'], cwd: os.tmpdir() }).catch(() => '')).trim();
+  const downloads = path.join(modcache, 'cache', 'download');
+  return modcache !== '' && fs.existsSync(downloads) ? `file://${downloads}` : undefined;
+}
+
+function runGoOnce({ go, args, cwd, extraEnv = {} }: GoCommand): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(go, [...args], {
       cwd,
@@ -51,17 +87,18 @@ export interface GoInstall {
   readonly builds: string;
   /** Where the binary ends up. */
   readonly destination: string;
+  readonly log?: (line: string) => void;
 }
 
 /**
  * `go install` into a fresh GOBIN beside `destination`, then a rename: an interrupted install
  * (a Ctrl-C during the build) never leaves a broken binary where the next run would take it.
  */
-export async function goInstall({ go, packageAtVersion, builds, destination }: GoInstall): Promise<string> {
+export async function goInstall({ go, packageAtVersion, builds, destination, log }: GoInstall): Promise<string> {
   fs.mkdirSync(path.dirname(destination), { recursive: true });
   const gobin = fs.mkdtempSync(path.join(path.dirname(destination), `.${builds}-go-`));
   try {
-    await runGo({ go, args: ['install', packageAtVersion], cwd: os.tmpdir(), extraEnv: { GOBIN: gobin } });
+    await runGo({ go, args: ['install', packageAtVersion], cwd: os.tmpdir(), extraEnv: { GOBIN: gobin } }, log);
     fs.renameSync(path.join(gobin, builds), destination);
     return destination;
   } finally {

@@ -6,6 +6,7 @@ import { MongoBinaryDownloadUrl } from 'mongodb-memory-server-core/lib/util/Mong
 import { describeNetworkFailure } from './download';
 import { DownloadFailedError } from './errors';
 import type { Log } from './log';
+import { beginAttempt } from './attempts';
 
 /** The major docker-compose.yml and the CI workflow run (mongo:7), so every way of running meets the same server. */
 export const MONGOD_VERSION = '7.0.40';
@@ -52,8 +53,10 @@ export async function downloadMongod({ binDir, idleTimeoutMs, log }: MongodDownl
   try {
     const options = await DryMongoBinary.generateOptions({ version: MONGOD_VERSION, downloadDir: mongodbDir(binDir) });
     url = await new MongoBinaryDownloadUrl(options).getDownloadUrl();
-    log(`Downloading mongod ${MONGOD_VERSION} from ${url} into ${options.downloadDir} (first time only)...`);
+    const attempt = beginAttempt(binDir, `mongod-${MONGOD_VERSION}-download`);
+    log(`Downloading mongod ${MONGOD_VERSION} from ${url} into ${options.downloadDir}${attempt.note}...`);
     const binary = await new DownloadWithDeadline({ ...options, checkMD5: true }, idleTimeoutMs).getMongodPath();
+    attempt.succeeded();
     DryMongoBinary.binaryCache.set(MONGOD_VERSION, binary);
     return binary;
   } catch (error) {

@@ -5,6 +5,7 @@ import * as tar from 'tar';
 import { downloadFile, downloadText } from './download';
 import { DownloadFailedError } from './errors';
 import type { Log } from './log';
+import { beginAttempt } from './attempts';
 
 export const NATS_SERVER_VERSION = 'v2.10.29';
 
@@ -37,7 +38,8 @@ export async function downloadNatsServer({ binDir, mirror, idleTimeoutMs, log }:
   const archiveName = releaseArchiveName(mirror);
   const release = `${mirror.replace(/\/+$/, '')}/${NATS_SERVER_VERSION}`;
   const archiveUrl = `${release}/${archiveName}`;
-  log(`Downloading nats-server ${NATS_SERVER_VERSION} from ${archiveUrl} into ${binDir} (first time only)...`);
+  const attempt = beginAttempt(binDir, `nats-server-${NATS_SERVER_VERSION}-download`);
+  log(`Downloading nats-server ${NATS_SERVER_VERSION} from ${archiveUrl} into ${binDir}${attempt.note}...`);
 
   await fs.mkdir(binDir, { recursive: true });
   // Beside the final place, so that the last step is a rename: an interrupted download leaves no broken binary.
@@ -57,6 +59,7 @@ export async function downloadNatsServer({ binDir, mirror, idleTimeoutMs, log }:
     await fs.chmod(extracted, 0o755);
     const binary = localNatsServer(binDir);
     await fs.rename(extracted, binary);
+    attempt.succeeded();
     return binary;
   } finally {
     await fs.rm(workDir, { recursive: true, force: true });

@@ -35,6 +35,8 @@ export const startEnv = infrastructureEnv.extend({
       .regex(/^(nats|tls):\/\//, 'must be a nats:// URL')
       .optional(),
   ),
+  /** production: the services' log lines are shown as they are written (JSON), also in a terminal. */
+  NODE_ENV: z.string().optional(),
 });
 
 export type StartConfig = z.infer<typeof startEnv>;
