@@ -9,7 +9,8 @@ const line = JSON.stringify({
   ms: 812,
 });
 // Colours aside: what a person reads.
-const plain = (text: string) => text.replace(/\u001b\[\d+m/g, '');
+const ESC = String.fromCharCode(27);
+const plain = (text: string) => text.replaceAll(new RegExp(`${ESC}\\[\\d+m`, 'g'), '');
 
 it("shows a service's pino line readably in a terminal: time, level, message and the other fields on one line", () => {
   const shown = plain(logLineFormatter({ terminal: true, production: false })(line));
