@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Router } from 'express';
 import { staticPageRoutes } from './staticPage';
@@ -55,25 +54,16 @@ export function explorerRoutes(): Router {
 }
 
 /**
- * Apollo's Sandbox landing page, plus a script from this router (its CSP allows 'self') that links
- * to /graphiql and goes there when Sandbox's code could not be loaded from the CDN.
+ * Apollo's Sandbox landing page (GET /graphql from a browser), plus a script from this router (its
+ * CSP allows 'self') that links to /graphiql and goes there when Sandbox's code could not be loaded
+ * from the CDN.
  */
-export function sandboxWithOfflineExplorer<Context extends BaseContext>(): ApolloServerPlugin<Context> {
+export async function sandboxPage(): Promise<string> {
   const sandbox = ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false });
-  return {
-    async serverWillStart(service) {
-      const listener = await sandbox.serverWillStart?.(service);
-      if (listener?.renderLandingPage === undefined) return;
-      return {
-        async renderLandingPage() {
-          const { html } = await listener.renderLandingPage!();
-          return {
-            html: async () => withOfflineExplorer(typeof html === 'string' ? html : await html()),
-          };
-        },
-      };
-    },
-  };
+  // The plugin renders its page without the server it is usually given.
+  const listener = await sandbox.serverWillStart?.({} as never);
+  const { html } = await listener!.renderLandingPage!();
+  return withOfflineExplorer(typeof html === 'string' ? html : await html());
 }
 
 const FALLBACK_SCRIPT = `<script src="${EXPLORER_PATH}/assets/sandbox-fallback.js" defer></script>`;

@@ -16,6 +16,8 @@ export interface RouterContext {
 
 export interface Gateway {
   readonly gateway: ApolloGateway;
+  /** The client of each subgraph, by name, once the gateway has loaded the supergraph. */
+  readonly clients: ReadonlyMap<string, SubgraphClient>;
   /** Closes the connections to the subgraphs (after the last request). */
   close(): Promise<void>;
 }
@@ -27,7 +29,7 @@ export function createGateway(
   tokens: InternalTokens,
 ): Gateway {
   const metrics = subgraphClientMetrics(registry);
-  const clients: SubgraphClient[] = [];
+  const clients = new Map<string, SubgraphClient>();
   // @apollo/gateway sends usage metrics to Apollo's servers unless this is set when it is built
   // (its index.js reads it); this system reports to nobody it was not configured to.
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
@@ -42,7 +44,7 @@ export function createGateway(
         tokens,
         config.SUBGRAPH_TIMEOUT_MS,
       );
-      clients.push(client);
+      clients.set(name, client);
       return client;
     },
   });
@@ -52,14 +54,18 @@ export function createGateway(
     labelNames: ['subgraph', 'state'],
     registers: [registry],
     collect() {
-      for (const client of clients) {
+      for (const client of clients.values()) {
         const { open, idle } = client.connections();
         this.set({ subgraph: client.subgraph, state: 'open' }, open);
         this.set({ subgraph: client.subgraph, state: 'idle' }, idle);
       }
     },
   });
-  return { gateway, close: async () => void (await Promise.all(clients.map((client) => client.close()))) };
+  return {
+    gateway,
+    clients,
+    close: async () => void (await Promise.all([...clients.values()].map((client) => client.close()))),
+  };
 }
 
 /**

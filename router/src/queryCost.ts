@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { InvalidInput, MAX_PAGE_SIZE } from '@roombook/kernel';
@@ -49,46 +48,32 @@ function nightsBetween(checkIn: string, checkOut: string): number {
 }
 
 /**
- * Refuses an operation that asks too much, before the gateway plans it or calls any subgraph:
- * too many aliases, directives, root fields or fields (fragments counted where they are spread),
- * or a cost estimate over the limit. The refusal is BAD_USER_INPUT (HTTP 400) and names the limit.
+ * Refuses an operation that asks too much, before it is planned or any subgraph is called: too
+ * many aliases, directives, root fields or fields (fragments counted where they are spread), or a
+ * cost estimate over the limit. The refusal is BAD_USER_INPUT (HTTP 400) and names the limit.
  */
-export function operationLimits<Context extends object>(limits: OperationLimits): ApolloServerPlugin<Context> {
-  // A document's shape is judged once: Apollo hands over the same parsed document each time a
-  // client sends a query it has seen, and only the cost depends on the variables.
-  const shapeVerdicts = new WeakMap<DocumentNode, Map<string, InvalidInput | null>>();
-  const shapeRefusalOfOnce = (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined) => {
-    let verdicts = shapeVerdicts.get(document);
-    if (!verdicts) shapeVerdicts.set(document, (verdicts = new Map<string, InvalidInput | null>()));
+export class OperationLimiter {
+  // A document's shape is judged once: the router keeps each parsed document it has seen, and only
+  // the cost depends on the variables.
+  readonly #shapeVerdicts = new WeakMap<DocumentNode, Map<string, InvalidInput | null>>();
+
+  constructor(private readonly limits: OperationLimits) {}
+
+  refusalOf(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Record<string, unknown>,
+    operationName: string | undefined,
+  ): InvalidInput | undefined {
+    let verdicts = this.#shapeVerdicts.get(document);
+    if (!verdicts) this.#shapeVerdicts.set(document, (verdicts = new Map<string, InvalidInput | null>()));
     let verdict = verdicts.get(operationName ?? '');
     if (verdict === undefined) {
-      verdict = shapeRefusalOf(schema, document, limits, operationName) ?? null;
+      verdict = shapeRefusalOf(schema, document, this.limits, operationName) ?? null;
       verdicts.set(operationName ?? '', verdict);
     }
-    return verdict ?? undefined;
-  };
-  return {
-    requestDidStart() {
-      return Promise.resolve({
-        didResolveOperation({ schema, document, request, operationName }) {
-          // Only what a client sent over HTTP: a subscription's per-event payload query comes from the
-          // router itself (no HTTP request), its subscription checked once when it was made.
-          if (!request.http) return Promise.resolve();
-          const name = operationName ?? undefined;
-          const refusal =
-            shapeRefusalOfOnce(schema, document, name) ??
-            costRefusalOf(schema, document, limits, request.variables ?? {}, name);
-          if (refusal) {
-            throw new GraphQLError(refusal.message, {
-              extensions: { code: refusal.code, http: { status: 400 } },
-              originalError: refusal,
-            });
-          }
-          return Promise.resolve();
-        },
-      });
-    },
-  };
+    return verdict ?? costRefusalOf(schema, document, this.limits, variables, operationName);
+  }
 }
 
 /** The first limit an operation breaks, or undefined. Counting stops at the limit, so it costs at most that much. */

@@ -1,14 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
-import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
   DEV_SUBGRAPH_SECRET,
-  DomainError,
   InternalTokens,
   assertProductionSecrets,
   connectBroker,
@@ -17,27 +12,26 @@ import {
   createMetrics,
   createServiceApp,
   drainDelayMs,
-  httpStatusFor,
   listen,
-  type Identity,
   type RunningService,
 } from '@roombook/kernel';
 import express, { type ErrorRequestHandler } from 'express';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { join } from 'node:path';
 import { UserAuthenticator, callerOf, identifyCaller } from './authentication';
 import { AccessRules } from './authorization/accessRules';
-import { authorizingGateway } from './authorization/authorizingGateway';
+import { authorizeOperation } from './authorization/operationAuthorization';
 import { assertPoliciesKnown } from './authorization/policies';
 import { DEV_JWT_SECRET, rateLimits, trustedDocumentsMode, type RouterConfig } from './config';
-import { explorerRoutes, sandboxWithOfflineExplorer } from './explorer';
-import { createGateway, type RouterContext } from './gateway';
+import { explorerRoutes, sandboxPage } from './explorer';
+import { OperationPlans } from './execution/operationPlans';
+import { createGateway } from './gateway';
 import { clientAppRoutes } from './clientApp';
-import { clientGone } from './deadlines';
 import { loadShedding } from './loadShedding';
-import { operationMetrics } from './operationMetrics';
-import { clientMistakes } from './requestErrors';
-import { operationLimits } from './queryCost';
+import { OperationMetrics } from './operationMetrics';
+import { graphqlHttpHandler } from './pipeline/graphqlHttp';
+import { OperationPipeline } from './pipeline/operationPipeline';
+import { OperationLimiter } from './queryCost';
 import { LiveCursors } from './subscriptions/liveCursors';
 import { LiveSubscriptions } from './subscriptions/liveServer';
 import { serveGraphqlWs } from './subscriptions/transports/graphqlWs';
@@ -69,6 +63,8 @@ export async function startRouter(
   );
 
   const httpServer = createServer();
+  // Started now: it counts the requests of each connection, so a stop lets those in flight finish.
+  const drain = (await ApolloServerPluginDrainHttpServer({ httpServer }).serverWillStart!({} as never))!;
   let supergraphLoaded = false;
   const supergraphFile = config.SUPERGRAPH_PATH ?? supergraphPath;
   const supergraphSdl = readFileSync(supergraphFile, 'utf8');
@@ -76,40 +72,28 @@ export async function startRouter(
   assertPoliciesKnown(accessRules.policyNames());
   const subgraphs = createGateway(config, supergraphFile, metrics.registry, tokens);
   const { gateway } = subgraphs;
-  let apiSchema: GraphQLSchema | undefined;
-  gateway.onSchemaLoadOrUpdate((loaded) => (apiSchema = loaded.apiSchema));
-  const apollo = new ApolloServer<RouterContext>({
-    // Fields the caller may not read are removed before planning (authorization/).
-    gateway: authorizingGateway(gateway, supergraphSdl, accessRules),
-    // Our drain handles SIGTERM; Apollo's own handler would re-raise it and cut the drain short.
-    stopOnTerminationSignals: false,
-    csrfPrevention: true,
-    introspection: !production,
-    // No "Did you mean ...?" in production: it would reveal the schema that introspection hides.
-    hideSchemaDetailsFromClientErrors: production,
-    // Reported as a validation error (400), not thrown (which Apollo would answer with a 500).
-    validationRules: [
-      maxDepthRule({
-        n: config.MAX_QUERY_DEPTH,
-        exposeLimits: true,
-        propagateOnRejection: false,
-        onReject: [(context, error) => context?.reportError(error)],
-      }),
-    ],
-    formatError: createErrorFormatter(log, !production),
-    includeStacktraceInErrorResponses: false,
-    // Apollo Server indents every answer by default: bytes and CPU for nobody.
-    stringifyResult: (result) => JSON.stringify(result),
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-      production ? ApolloServerPluginLandingPageDisabled() : sandboxWithOfflineExplorer<RouterContext>(),
-      operationMetrics<RouterContext>(metrics.registry),
-      clientMistakes<RouterContext>(),
-      operationLimits<RouterContext>(config),
-    ],
+  // @apollo/gateway loads the supergraph; its planner plans, and the router's own executor runs the plans.
+  let supergraph: { apiSchema: GraphQLSchema; plans: OperationPlans } | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    supergraph = { apiSchema, plans: new OperationPlans(coreSupergraphSdl, apiSchema) };
   });
-  await apollo.start();
+  await gateway.load();
   supergraphLoaded = true;
+  const sandbox = production ? undefined : sandboxPage();
+  const landingPage = sandbox && (() => sandbox);
+  const pipeline = new OperationPipeline({
+    supergraph: () => supergraph!,
+    clients: subgraphs.clients,
+    limiter: new OperationLimiter(config),
+    // Fields the caller may not read are removed before planning, answered null with one error each.
+    authorize: (document, operationName, variables, identity) =>
+      authorizeOperation(accessRules, supergraph!.apiSchema, document, operationName, variables, identity),
+    metrics: new OperationMetrics(metrics.registry),
+    maxDepth: config.MAX_QUERY_DEPTH,
+    production,
+    formatError: createErrorFormatter(log, !production),
+    log,
+  });
 
   // Live subscriptions follow NATS; without NATS_URL the router serves queries and mutations only.
   const broker = config.NATS_URL
@@ -118,8 +102,8 @@ export async function startRouter(
   const live =
     broker &&
     new LiveSubscriptions({
-      apollo,
-      schema: () => apiSchema!,
+      execute: (request, caller) => pipeline.execute(request, caller),
+      schema: () => supergraph!.apiSchema,
       accessRules,
       broker,
       cursors: new LiveCursors(config.LIVE_CURSOR_SECRET ?? LiveCursors.derivedKey(config.SUBGRAPH_SECRET)),
@@ -177,12 +161,7 @@ export async function startRouter(
           keepAliveMs: config.SUBSCRIPTION_KEEPALIVE_MS,
         })
       : [],
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => ({
-        identity: await identify(() => callerOf(req, authenticator)),
-        clientGone: clientGone(res),
-      }),
-    }),
+    graphqlHttpHandler({ pipeline, identify: (req) => callerOf(req, authenticator), landingPage }),
   );
   app.use(clientAppRoutes(config));
   app.use(requestErrors);
@@ -204,24 +183,14 @@ export async function startRouter(
       await delay(drainDelayMs(config));
       supergraphLoaded = false;
       await live?.stop();
-      await apollo.stop();
+      await drain.drainServer!();
+      await gateway.stop();
       await listening.close();
       await subgraphs.close();
       await broker?.close();
       trustedDocuments.stop();
     },
   };
-}
-
-async function identify(caller: () => Promise<Identity>) {
-  try {
-    return await caller();
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    throw new GraphQLError(error.message, {
-      extensions: { code: error.code, http: { status: httpStatusFor(error.code) } },
-    });
-  }
 }
 
 /** Body-parser failures (too large: 413, malformed JSON: 400) answered as GraphQL-shaped errors. */

@@ -77,8 +77,21 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
 
   async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
     const { request } = options;
+    const mutation = isMutation('document' in options ? options.document : undefined, request.query);
     // The gateway types the context loosely; the router's context function always builds a RouterContext.
-    const { identity, clientGone } = options.context as RouterContext;
+    return this.fetch(
+      { query: request.query!, variables: request.variables ?? {}, operationName: request.operationName },
+      mutation,
+      options.context as RouterContext,
+    );
+  }
+
+  /** One fetch of a query plan, as the caller in `context`. */
+  async fetch(
+    request: { readonly query: string; readonly variables: object; readonly operationName?: string | undefined },
+    mutation: boolean,
+    { identity, clientGone }: RouterContext,
+  ): Promise<GatewayGraphQLResponse> {
     // A client that left gets no more fetches: the rest of its plan is not worth a subgraph's time.
     if (clientGone?.aborted) throw clientGone.reason as Error;
     // Signed as the fetch goes out, not when the request came in: a plan may outlive a token.
@@ -88,7 +101,6 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
       variables: request.variables,
       operationName: request.operationName,
     });
-    const mutation = isMutation('document' in options ? options.document : undefined, request.query);
     const stop = this.metrics.fetchDuration.startTimer({ subgraph: this.subgraph });
     try {
       const answer =

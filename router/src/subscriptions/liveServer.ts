@@ -1,4 +1,3 @@
-import type { ApolloServer } from '@apollo/server';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import type { Broker, Identity, Logger } from '@roombook/kernel';
 import {
@@ -14,7 +13,6 @@ import {
 } from 'graphql';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AccessRules } from '../authorization/accessRules';
-import type { RouterContext } from '../gateway';
 import { valueErrorsOf } from '../requestErrors';
 import { refusalOf, type OperationLimits } from '../queryCost';
 import { ENTITY_ID_VARIABLE, liveOperationOf, type LiveOperation } from './entityQuery';
@@ -85,7 +83,11 @@ export class LiveSubscriptions {
 
   constructor(
     private readonly options: {
-      readonly apollo: ApolloServer<RouterContext>;
+      /** Runs a payload query through the router's pipeline, as the subscriber. */
+      readonly execute: (
+        request: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null },
+        caller: { identity: Identity },
+      ) => Promise<ExecutionResult>;
       readonly schema: () => GraphQLSchema;
       /** The schema's access rules: which selections read something that depends on the caller. */
       readonly accessRules: AccessRules;
@@ -365,12 +367,10 @@ export class LiveSubscriptions {
     const { operation } = subscriber.subscription;
     const { identity } = subscriber.caller;
     this.metrics.resolutions.inc({ field: event.field });
-    const response = await this.options.apollo.executeOperation(
+    const { data, errors } = await this.options.execute(
       { query: operation.query, variables: { ...operation.variables, [ENTITY_ID_VARIABLE]: event.entityId } },
-      { contextValue: { identity } },
+      { identity },
     );
-    if (response.body.kind !== 'single') return null;
-    const { data, errors } = response.body.singleResult;
     const payload = data?.[operation.responseKey];
     // Gone, or no longer visible to this caller (the subgraph said so): nothing to send.
     if (payload === null || payload === undefined) {

@@ -1,0 +1,33 @@
+export type Data = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Data =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * Merges a fetch's answer into the response in place: objects key by key, lists element by element
+ * when both have the same length (the same entities, answered in order), anything else replaced.
+ */
+export function deepMerge(target: Data, source: Data | null | undefined): Data {
+  if (!source) return target;
+  for (const key of Object.keys(source)) {
+    const value = source[key];
+    if (value === undefined) continue;
+    const existing = Object.hasOwn(target, key) ? target[key] : undefined;
+    if (isObject(existing) && isObject(value)) {
+      deepMerge(existing, value);
+    } else if (Array.isArray(existing) && Array.isArray(value) && existing.length === value.length) {
+      for (let index = 0; index < value.length; index += 1) {
+        const item: unknown = existing[index];
+        const incoming: unknown = value[index];
+        if (isObject(item) && isObject(incoming)) deepMerge(item, incoming);
+        else existing[index] = incoming;
+      }
+    } else if (key === '__proto__') {
+      // An answer's "__proto__" key is data, never the object's prototype.
+      Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+    } else {
+      target[key] = value;
+    }
+  }
+  return target;
+}

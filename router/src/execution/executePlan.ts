@@ -1,0 +1,288 @@
+import { applyRewrites } from '@apollo/gateway/dist/dataRewrites';
+import type { ResponsePath } from '@apollo/query-planner';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  GraphQLError,
+  Kind,
+  OperationTypeNode,
+  executeSync,
+  type FieldNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
+import type { RouterContext } from '../gateway';
+import type { SubgraphClient } from '../subgraphClient';
+import { deepMerge, type Data } from './deepMerge';
+import type { PreparedFetch, PreparedPlan, Step } from './preparedPlan';
+import { shapeResponse, type FieldShape, type OperationShapes } from './responseShape';
+
+/** The span names @apollo/gateway used, so traces read as before. */
+export const tracer = trace.getTracer('roombook-router');
+
+export interface PlanRequest {
+  /** As the client sent them: passed on to the subgraphs. */
+  readonly variables: Readonly<Record<string, unknown>>;
+  /** Coerced to the operation's types, with defaults: what @skip, @include and plan conditions read. */
+  readonly coerced: Readonly<Record<string, unknown>>;
+  readonly context: RouterContext;
+  /** The shapes of the operation as the client sent it (the plan may be of a narrowed one). */
+  readonly shapes: OperationShapes;
+  /** Fields authorization removed: answered null. */
+  readonly removed?: ReadonlySet<FieldNode>;
+}
+
+export interface PlanResult {
+  data: Data | null;
+  errors: GraphQLError[];
+  /** Nulls in the subgraphs' data that no fetch error explains (reported as @apollo/gateway did). */
+  valueCompletion: GraphQLError[];
+}
+
+interface Cursor {
+  /** From the response's root, "@" for each list. */
+  readonly path: ResponsePath;
+  /** The objects at that path: never null, never a list. */
+  readonly objects: readonly Data[];
+}
+
+interface Run {
+  readonly request: PlanRequest;
+  readonly clients: ReadonlyMap<string, SubgraphClient>;
+  readonly supergraphSchema: GraphQLSchema;
+  readonly data: Data;
+  readonly errors: GraphQLError[];
+}
+
+/**
+ * Runs a prepared plan for one request: fetches, each answer merged into one response tree in
+ * place, then one walk that shapes it as the operation asks (see SelectionShape).
+ */
+export async function executePlan(
+  prepared: PreparedPlan,
+  request: PlanRequest,
+  clients: ReadonlyMap<string, SubgraphClient>,
+  schemas: { readonly api: GraphQLSchema; readonly supergraph: GraphQLSchema },
+): Promise<PlanResult> {
+  const data: Data = {};
+  const run: Run = { request, clients, supergraphSchema: schemas.supergraph, data, errors: [] };
+  return tracer.startActiveSpan('gateway.execute', async (span) => {
+    try {
+      if (prepared.step) await runStep(run, prepared.step, { path: [], objects: [data] });
+      const valueCompletion: GraphQLError[] = [];
+      const shaped = shapeResponse(
+        request.shapes.shapeFor(request.coerced, request.removed),
+        data,
+        (field) => introspect(schemas.api, request.shapes, field, request.coerced),
+        valueCompletion,
+      );
+      if (run.errors.length) span.setStatus({ code: SpanStatusCode.ERROR });
+      return { data: shaped, errors: run.errors, valueCompletion: run.errors.length ? [] : valueCompletion };
+    } finally {
+      span.end();
+    }
+  });
+}
+
+async function runStep(run: Run, step: Step, cursor: Cursor): Promise<void> {
+  switch (step.kind) {
+    case 'Sequence':
+      for (const child of step.steps) await runStep(run, child, cursor);
+      return;
+    case 'Parallel':
+      await Promise.all(step.steps.map((child) => runStep(run, child, cursor)));
+      return;
+    case 'Flatten': {
+      const objects = objectsAt(cursor.objects, step.path);
+      if (objects.length) await runStep(run, step.step, { path: [...cursor.path, ...step.path], objects });
+      return;
+    }
+    case 'Fetch':
+      try {
+        await fetch(run, step.fetch, cursor);
+      } catch (error) {
+        run.errors.push(asGraphQLError(error));
+      }
+      return;
+    case 'Condition': {
+      const branch = run.request.coerced[step.variable] === true ? step.then : step.otherwise;
+      if (branch) await runStep(run, branch, cursor);
+      return;
+    }
+    case 'Defer':
+      // Answered in one response (the client did not ask for parts): everything, in plan order
+      // (a deferred part may use what an earlier one fetched).
+      if (step.primary) await runStep(run, step.primary, cursor);
+      for (const deferred of step.deferred) if (deferred.step) await runStep(run, deferred.step, cursor);
+      return;
+  }
+}
+
+/** The objects at `path` under each of `objects`, lists flattened, nulls left out. */
+export function objectsAt(objects: readonly Data[], path: ResponsePath): Data[] {
+  let current: unknown[] = objects as unknown[];
+  for (const key of path) {
+    const next: unknown[] = [];
+    if (key === '@') {
+      for (const value of current)
+        if (Array.isArray(value)) for (const item of value) if (item != null) next.push(item);
+    } else {
+      for (const value of current) {
+        const item = value !== null && typeof value === 'object' ? (value as Data)[key as string] : undefined;
+        if (item != null) next.push(item);
+      }
+    }
+    current = next;
+  }
+  return current.filter((value): value is Data => typeof value === 'object' && !Array.isArray(value));
+}
+
+async function fetch(run: Run, fetch: PreparedFetch, cursor: Cursor): Promise<void> {
+  const client = run.clients.get(fetch.serviceName);
+  if (!client) throw new Error(`No subgraph named ${fetch.serviceName}`);
+  const variables: Data = {};
+  for (const name of fetch.variableUsages) {
+    const value = run.request.variables[name];
+    if (value !== undefined) variables[name] = value;
+  }
+  await tracer.startActiveSpan('gateway.fetch', { attributes: { service: fetch.serviceName } }, async (span) => {
+    try {
+      if (!fetch.representation) {
+        const answer = await send(run, client, fetch, variables, cursor, undefined);
+        if (!answer) return;
+        applyRewrites(run.supergraphSchema, fetch.outputRewrites, answer);
+        // One answer for each object here (a root fetch: the one root object).
+        for (const object of cursor.objects) deepMerge(object, answer);
+        return;
+      }
+      const representations: Data[] = [];
+      const entityOf: number[] = [];
+      for (let index = 0; index < cursor.objects.length; index += 1) {
+        const representation = fetch.representation(cursor.objects[index]);
+        if (!representation || !representation.__typename) continue;
+        applyRewrites(run.supergraphSchema, fetch.inputRewrites, representation);
+        representations.push(representation);
+        entityOf.push(index);
+      }
+      if (!representations.length) return;
+      if ('representations' in variables) throw new Error('Variables cannot contain key "representations"');
+      const answer = await send(run, client, fetch, { ...variables, representations }, cursor, entityOf);
+      if (!answer) return;
+      const entities = answer._entities;
+      if (!Array.isArray(entities)) throw new Error('Expected "data._entities" in response to be an array');
+      if (entities.length !== representations.length) {
+        throw new Error(`Expected "data._entities" to contain ${representations.length} elements`);
+      }
+      for (let index = 0; index < entities.length; index += 1) {
+        const entity = entities[index] as Data | null;
+        if (!entity) continue;
+        const target = cursor.objects[entityOf[index]];
+        if (!entity.__typename) entity.__typename = target.__typename;
+        applyRewrites(run.supergraphSchema, fetch.outputRewrites, entity);
+        deepMerge(target, entity);
+      }
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+async function send(
+  run: Run,
+  client: SubgraphClient,
+  fetch: PreparedFetch,
+  variables: Data,
+  cursor: Cursor,
+  entityOf: readonly number[] | undefined,
+): Promise<Data | null | undefined> {
+  const response = await client.fetch(
+    { query: fetch.operation, variables, operationName: fetch.operationName },
+    fetch.mutation,
+    run.request.context,
+  );
+  if (response.errors?.length) {
+    let entityPaths: ResponsePath[] | undefined;
+    const pathOf = (path: readonly (string | number)[] | undefined): (string | number)[] | undefined => {
+      if (!path) return undefined;
+      if (entityOf && typeof path[1] === 'number') {
+        entityPaths ??= hydratedPaths(run.data, cursor.path);
+        return [...(entityPaths[entityOf[path[1]]] ?? []), ...path.slice(2)];
+      }
+      return [...concretePath(cursor.path), ...path];
+    };
+    for (const error of response.errors) run.errors.push(downstreamError(error, fetch.serviceName, pathOf(error.path)));
+  }
+  return response.data as Data | null | undefined;
+}
+
+/** The root path of a root-level cursor (no lists in it: a root fetch's answer sits at the root). */
+function concretePath(path: ResponsePath): (string | number)[] {
+  return path.filter((key) => key !== '@');
+}
+
+/** The concrete path of each object a cursor's path reaches, in the order objectsAt lists them. */
+export function hydratedPaths(root: Data, path: ResponsePath): ResponsePath[] {
+  const result: ResponsePath[] = [];
+  const walk = (prefix: (string | number)[], rest: ResponsePath, value: unknown): void => {
+    if (value === null || value === undefined) return;
+    if (rest.length === 0) {
+      if (typeof value === 'object' && !Array.isArray(value)) result.push([...prefix]);
+      return;
+    }
+    const [head, ...tail] = rest;
+    if (head === '@') {
+      if (!Array.isArray(value)) return;
+      value.forEach((item, index) => walk([...prefix, index], tail, item));
+    } else if (typeof value === 'object' && !Array.isArray(value) && Object.hasOwn(value, head)) {
+      walk([...prefix, head], tail, (value as Data)[head as string]);
+    }
+  };
+  walk([], path, root);
+  return result;
+}
+
+function downstreamError(
+  error: GraphQLFormattedError,
+  serviceName: string,
+  path: readonly (string | number)[] | undefined,
+): GraphQLError {
+  const code = error.extensions?.code;
+  return new GraphQLError(error.message || `Error while fetching subquery from service "${serviceName}"`, {
+    path,
+    extensions: { ...error.extensions, code: code ?? 'DOWNSTREAM_SERVICE_ERROR', serviceName },
+  });
+}
+
+function asGraphQLError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  const cause = error instanceof Error ? error : new Error(String(error));
+  return new GraphQLError(cause.message, { originalError: cause });
+}
+
+/** __schema and __type, answered by the router from the API schema (no subgraph knows the supergraph). */
+function introspect(
+  schema: GraphQLSchema,
+  shapes: OperationShapes,
+  field: FieldShape,
+  variables: Readonly<Record<string, unknown>>,
+): unknown {
+  const { data } = executeSync({
+    schema,
+    document: {
+      kind: Kind.DOCUMENT,
+      definitions: [
+        {
+          kind: Kind.OPERATION_DEFINITION,
+          operation: OperationTypeNode.QUERY,
+          variableDefinitions: shapes.operation.variableDefinitions,
+          selectionSet: { kind: Kind.SELECTION_SET, selections: field.nodes },
+        },
+        ...shapes.fragments.values(),
+      ],
+    },
+    variableValues: variables,
+  });
+  return data?.[field.key] ?? null;
+}

@@ -1,0 +1,288 @@
+import {
+  GraphQLError,
+  Kind,
+  getNamedType,
+  isAbstractType,
+  isCompositeType,
+  isEnumType,
+  isInterfaceType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
+  type GraphQLOutputType,
+  type GraphQLSchema,
+  type SelectionSetNode,
+  type DocumentNode,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { conditionVariables, skipped } from './conditions';
+
+/** How one response key of an object is completed: worked out once per operation and runtime type. */
+export interface FieldShape {
+  readonly key: string;
+  /** `removed`: a field authorization took out of the operation, answered null without asking anyone. */
+  readonly kind: 'typename' | 'introspection' | 'value' | 'removed';
+  /** Every node of the operation answered under this key (merged, as GraphQL merges them). */
+  readonly nodes: readonly FieldNode[];
+  readonly type: GraphQLOutputType;
+  readonly sub: SelectionShape | undefined;
+  /** The enum's values, checked in answers (an @inaccessible value must not reach the client). */
+  readonly enumValues: ReadonlySet<string> | undefined;
+}
+
+interface ShapeContext {
+  readonly schema: GraphQLSchema;
+  readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
+  /** The values of the variables @skip and @include read: shapes are built per set of those values. */
+  readonly conditions: Readonly<Record<string, unknown>>;
+  readonly removed: ReadonlySet<FieldNode>;
+}
+
+/**
+ * The response shapes of one operation: one per set of @skip/@include values (and of fields
+ * authorization removed), each built once and kept.
+ */
+export class OperationShapes {
+  readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
+  readonly rootType: GraphQLObjectType;
+  readonly #conditionVariables: readonly string[];
+  readonly #shapes = new Map<string, SelectionShape>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    document: DocumentNode,
+    readonly operation: OperationDefinitionNode,
+  ) {
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const definition of document.definitions) {
+      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    }
+    this.fragments = fragments;
+    const rootType = schema.getRootType(operation.operation);
+    if (!rootType) throw new Error(`The schema has no ${operation.operation} type`);
+    this.rootType = rootType;
+    this.#conditionVariables = conditionVariables(document);
+  }
+
+  /** The shape for these (coerced) variables, and these fields removed by authorization. */
+  shapeFor(variables: Readonly<Record<string, unknown>>, removed: ReadonlySet<FieldNode> = NONE): SelectionShape {
+    const conditions: Record<string, unknown> = {};
+    let key = '';
+    for (const name of this.#conditionVariables) {
+      conditions[name] = variables[name];
+      key += variables[name] === true ? '1' : '0';
+    }
+    // A removed field is told by its place in the document (the document is kept, so are its nodes).
+    if (removed.size) key += `|${[...removed].map((node) => node.loc?.start ?? -1).join(',')}`;
+    let shape = this.#shapes.get(key);
+    if (!shape) {
+      shape = new SelectionShape(
+        { schema: this.schema, fragments: this.fragments, conditions, removed },
+        this.rootType,
+        [this.operation.selectionSet],
+      );
+      this.#shapes.set(key, shape);
+    }
+    return shape;
+  }
+}
+
+const NONE: ReadonlySet<FieldNode> = new Set();
+
+/**
+ * The selections of one composite position of the operation, and, per runtime type met there, the
+ * fields to answer in order (fragments applied, @skip/@include decided, keys merged). Built lazily
+ * and kept with the plan, so each request only walks the data.
+ */
+export class SelectionShape {
+  readonly #byType = new Map<string, readonly FieldShape[]>();
+
+  constructor(
+    private readonly context: ShapeContext,
+    readonly type: GraphQLCompositeType,
+    private readonly selectionSets: readonly SelectionSetNode[],
+  ) {}
+
+  /** The runtime type of an object answered here: its __typename, or this position's type. */
+  runtimeType(typename: unknown): GraphQLNamedType | undefined {
+    if (typeof typename !== 'string' || typename === this.type.name) return this.type;
+    return this.context.schema.getType(typename) ?? undefined;
+  }
+
+  fieldsOf(runtime: GraphQLCompositeType): readonly FieldShape[] {
+    let fields = this.#byType.get(runtime.name);
+    if (!fields) {
+      fields = this.#collect(runtime);
+      this.#byType.set(runtime.name, fields);
+    }
+    return fields;
+  }
+
+  #collect(runtime: GraphQLCompositeType): FieldShape[] {
+    const grouped = new Map<string, FieldNode[]>();
+    const visit = (selectionSet: SelectionSetNode) => {
+      for (const selection of selectionSet.selections) {
+        if (skipped(selection, this.context.conditions)) continue;
+        if (selection.kind === Kind.FIELD) {
+          const key = selection.alias?.value ?? selection.name.value;
+          const nodes = grouped.get(key);
+          if (nodes) nodes.push(selection);
+          else grouped.set(key, [selection]);
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          const condition = selection.typeCondition?.name.value;
+          if (!condition || this.#applies(condition, runtime)) visit(selection.selectionSet);
+        } else {
+          const fragment = this.context.fragments.get(selection.name.value);
+          if (fragment && this.#applies(fragment.typeCondition.name.value, runtime)) visit(fragment.selectionSet);
+        }
+      }
+    };
+    for (const selectionSet of this.selectionSets) visit(selectionSet);
+    return [...grouped].map(([key, nodes]) => this.#fieldShape(key, nodes, runtime));
+  }
+
+  #applies(condition: string, runtime: GraphQLCompositeType): boolean {
+    if (condition === runtime.name) return true;
+    const type = this.context.schema.getType(condition);
+    if (!type || !isAbstractType(type)) return false;
+    return (isObjectType(runtime) || isInterfaceType(runtime)) && this.context.schema.isSubType(type, runtime);
+  }
+
+  #fieldShape(key: string, nodes: FieldNode[], runtime: GraphQLCompositeType): FieldShape {
+    const name = nodes[0].name.value;
+    const removed = nodes.some((node) => this.context.removed.has(node));
+    if (name === '__typename') {
+      return {
+        key,
+        kind: 'typename',
+        nodes,
+        type: runtime as GraphQLOutputType,
+        sub: undefined,
+        enumValues: undefined,
+      };
+    }
+    if (name === '__schema' || name === '__type') {
+      return {
+        key,
+        kind: 'introspection',
+        nodes,
+        type: runtime as GraphQLOutputType,
+        sub: undefined,
+        enumValues: undefined,
+      };
+    }
+    if (!('getFields' in runtime)) throw new GraphQLError(`Cannot query field "${name}" on union "${runtime.name}"`);
+    const definition = runtime.getFields()[name];
+    if (!definition) throw new GraphQLError(`Cannot query field "${name}" on type "${runtime.name}"`);
+    const named = getNamedType(definition.type);
+    const sub = isCompositeType(named)
+      ? new SelectionShape(
+          this.context,
+          named,
+          nodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : [])),
+        )
+      : undefined;
+    const enumValues = isEnumType(named) ? new Set(named.getValues().map((value) => value.name)) : undefined;
+    return { key, kind: removed ? 'removed' : 'value', nodes, type: definition.type, sub, enumValues };
+  }
+}
+
+/** A non-null position that must be null: its parent becomes null (or the parent's parent...). */
+const INVALID: unique symbol = Symbol('invalid');
+
+export type Introspect = (field: FieldShape) => unknown;
+
+/**
+ * Walks the data the fetches merged, as the operation asks for it: the client's fields only, in
+ * the operation's order, `__typename` answered, nulls propagated up to the nearest nullable
+ * position. What is wrong with the data itself (a null where the schema says non-null that no
+ * fetch error explains) is reported in `problems`.
+ */
+export function shapeResponse(
+  shape: SelectionShape,
+  data: Record<string, unknown>,
+  introspect: Introspect,
+  problems: GraphQLError[],
+): Record<string, unknown> | null {
+  const path: (string | number)[] = [];
+
+  const object = (at: SelectionShape, input: Record<string, unknown>, root: boolean): unknown => {
+    const runtime = root ? at.type : at.runtimeType(input.__typename);
+    if (!runtime || !isCompositeType(runtime)) {
+      problems.push(new GraphQLError(`Invalid __typename found for object at ${describe(path)}.`, { path: [...path] }));
+      return null;
+    }
+    const output: Record<string, unknown> = {};
+    for (const field of at.fieldsOf(runtime)) {
+      if (field.kind === 'typename') {
+        if (!isObjectType(runtime)) return INVALID;
+        output[field.key] = runtime.name;
+        continue;
+      }
+      if (field.kind === 'removed') {
+        // Its error is authorization's; a non-null one nulls its parent, as any field error would.
+        if (isNonNullType(field.type)) return INVALID;
+        output[field.key] = null;
+        continue;
+      }
+      if (field.kind === 'introspection') {
+        output[field.key] = introspect(field);
+        continue;
+      }
+      path.push(field.key);
+      const completed = value(field, field.type, Object.hasOwn(input, field.key) ? input[field.key] : undefined);
+      path.pop();
+      if (completed === INVALID) return INVALID;
+      output[field.key] = completed;
+    }
+    return output;
+  };
+
+  const value = (field: FieldShape, type: GraphQLOutputType, input: unknown): unknown => {
+    if (isNonNullType(type)) {
+      if (input === null || input === undefined) {
+        problems.push(
+          new GraphQLError(`Cannot return null for non-nullable field ${describe(path)}.`, { path: [...path] }),
+        );
+        return INVALID;
+      }
+      const completed = value(field, type.ofType as GraphQLOutputType, input);
+      return completed === null ? INVALID : completed;
+    }
+    if (input === null || input === undefined) return null;
+    if (isListType(type)) {
+      if (!Array.isArray(input)) return null;
+      const items = new Array<unknown>(input.length);
+      for (let index = 0; index < input.length; index += 1) {
+        path.push(index);
+        const item = value(field, type.ofType, input[index]);
+        path.pop();
+        if (item === INVALID) return null;
+        items[index] = item;
+      }
+      return items;
+    }
+    if (field.sub) {
+      if (typeof input !== 'object') return null;
+      const completed = object(field.sub, input as Record<string, unknown>, false);
+      return completed === INVALID ? null : completed;
+    }
+    if (field.enumValues && !field.enumValues.has(input as string)) {
+      problems.push(new GraphQLError(`Invalid value found for field ${describe(path)}.`, { path: [...path] }));
+      return null;
+    }
+    return input;
+  };
+
+  const root = object(shape, data, true);
+  return root === INVALID ? null : (root as Record<string, unknown> | null);
+}
+
+function describe(path: readonly (string | number)[]): string {
+  return path.length ? path.join('.') : '(root)';
+}

@@ -1,0 +1,185 @@
+import { DomainError, httpStatusFor, type Identity } from '@roombook/kernel';
+import type { Request, RequestHandler, Response } from 'express';
+import { clientGone } from '../deadlines';
+import { type OperationPipeline, RequestError, type OperationAnswer, type OperationRequest } from './operationPipeline';
+
+export const MEDIA_TYPES = {
+  graphqlResponse: 'application/graphql-response+json',
+  json: 'application/json',
+} as const;
+
+/** Content types a browser form or a "simple" cross-site request can send without a CORS preflight. */
+const NON_PREFLIGHTED_CONTENT_TYPES = new Set([
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+  'text/plain',
+]);
+/** Either header proves the request was made by a script allowed to set headers (hence preflighted). */
+export const CSRF_PREVENTION_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight'] as const;
+
+/**
+ * GraphQL over HTTP on /graphql (POST, and GET for queries): the request's fields read and checked,
+ * CSRF prevention, the caller identified, the operation run by the pipeline, and the answer in the
+ * media type the client accepts, with that media type's status codes.
+ */
+export function graphqlHttpHandler(options: {
+  readonly pipeline: OperationPipeline;
+  /** The caller's identity, from the request's Authorization header. */
+  readonly identify: (req: Request) => Promise<Identity>;
+  /** The page a browser gets on GET /graphql (Sandbox outside production), if any. */
+  readonly landingPage: (() => Promise<string>) | undefined;
+}): RequestHandler {
+  return (req, res, next) => {
+    void handle(options, req, res).catch(next);
+  };
+}
+
+async function handle(options: Parameters<typeof graphqlHttpHandler>[0], req: Request, res: Response): Promise<void> {
+  const search = new URL(req.url, 'http://router').searchParams;
+  if (
+    req.method === 'GET' &&
+    options.landingPage &&
+    !search.has('query') &&
+    !search.has('extensions') &&
+    req.accepts([MEDIA_TYPES.json, MEDIA_TYPES.graphqlResponse, 'multipart/mixed', 'text/html']) === 'text/html'
+  ) {
+    res.type('html').send(await options.landingPage());
+    return;
+  }
+  const mediaType = responseMediaType(req);
+  try {
+    if (!mediaType) {
+      throw new RequestError(
+        `An 'accept' header was provided for this request which does not accept ${MEDIA_TYPES.json} or ${MEDIA_TYPES.graphqlResponse}`,
+        'BAD_REQUEST',
+        406,
+      );
+    }
+    preventCsrf(req);
+    const request = req.method === 'GET' ? requestOfSearch(search) : requestOfBody(req);
+    const identity = await identified(() => options.identify(req));
+    const answer = await options.pipeline.run(
+      request,
+      { identity, clientGone: clientGone(res) },
+      { limits: true, allowMutation: req.method !== 'GET' },
+    );
+    send(res, mediaType, answer);
+  } catch (error) {
+    if (!(error instanceof RequestError)) throw error;
+    const answer = options.pipeline.refused(error);
+    send(res, mediaType ?? MEDIA_TYPES.json, answer);
+  }
+}
+
+function send(res: Response, mediaType: string, answer: OperationAnswer): void {
+  // application/json: a GraphQL request error is still a well-formed request answered (200);
+  // application/graphql-response+json: 4xx for a request that could not run.
+  const status = answer.documentError && mediaType === MEDIA_TYPES.json ? 200 : answer.status;
+  res
+    .status(status)
+    .set(answer.headers)
+    .set('content-type', `${mediaType}; charset=utf-8`)
+    .send(JSON.stringify(answer.result));
+}
+
+/**
+ * The media type of the answer: the one the client prefers of the two GraphQL over HTTP defines,
+ * application/graphql-response+json to one that accepts anything; application/json to a request
+ * without Accept, as the spec says for legacy clients.
+ */
+function responseMediaType(req: Request): string | undefined {
+  if (!req.header('accept')) return MEDIA_TYPES.json;
+  const chosen = req.accepts([MEDIA_TYPES.graphqlResponse, MEDIA_TYPES.json]);
+  return chosen === false ? undefined : chosen;
+}
+
+/**
+ * Apollo's CSRF prevention: a request a browser would send cross-site without a preflight (no
+ * content type, or a form's or text/plain) must carry a header only a script could set. A JSON
+ * POST is preflighted anyway; a GET needs `apollo-require-preflight` (or `x-apollo-operation-name`).
+ */
+function preventCsrf(req: Request): void {
+  const contentType = req.header('content-type');
+  if (contentType !== undefined) {
+    const essence = contentType.split(';')[0].trim().toLowerCase();
+    if (!NON_PREFLIGHTED_CONTENT_TYPES.has(essence)) return;
+  }
+  if (CSRF_PREVENTION_HEADERS.some((header) => (req.header(header) ?? '').length > 0)) return;
+  throw new RequestError(
+    "This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). Please either specify a 'content-type' header (with a type that is not one of " +
+      `${[...NON_PREFLIGHTED_CONTENT_TYPES].join(', ')}) or provide a non-empty value for one of the following headers: ${CSRF_PREVENTION_HEADERS.join(', ')}`,
+    'BAD_REQUEST',
+    400,
+  );
+}
+
+function requestOfBody(req: Request): OperationRequest {
+  const body: unknown = req.body;
+  if (Array.isArray(body)) throw new RequestError('Operation batching disabled.', 'BAD_REQUEST', 400);
+  if (!isRecord(body) || Object.keys(body).length === 0) {
+    throw new RequestError('POST body missing, invalid Content-Type, or JSON object has no keys.', 'BAD_REQUEST', 400);
+  }
+  const { query, operationName, variables, extensions } = body;
+  if (query !== undefined && query !== null && typeof query !== 'string') {
+    throw new RequestError('GraphQL queries must be strings.', 'BAD_REQUEST', 400);
+  }
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') {
+    throw new RequestError('`operationName` in a POST body must be a string if provided.', 'BAD_REQUEST', 400);
+  }
+  if (variables !== undefined && variables !== null && !isRecord(variables)) {
+    throw new RequestError('`variables` in a POST body must be an object if provided.', 'BAD_REQUEST', 400);
+  }
+  if (extensions !== undefined && extensions !== null && !isRecord(extensions)) {
+    throw new RequestError('`extensions` in a POST body must be an object if provided.', 'BAD_REQUEST', 400);
+  }
+  return {
+    query: query ?? undefined,
+    operationName: operationName ?? undefined,
+    variables: variables ?? undefined,
+    extensions: extensions ?? undefined,
+  };
+}
+
+function requestOfSearch(search: URLSearchParams): OperationRequest {
+  return {
+    query: once(search, 'query'),
+    operationName: once(search, 'operationName'),
+    variables: jsonOnce(search, 'variables'),
+    extensions: jsonOnce(search, 'extensions'),
+  };
+}
+
+function once(search: URLSearchParams, name: string): string | undefined {
+  const values = search.getAll(name);
+  if (values.length > 1)
+    throw new RequestError(`The '${name}' search parameter may only be specified once.`, 'BAD_REQUEST', 400);
+  return values[0];
+}
+
+function jsonOnce(search: URLSearchParams, name: string): Record<string, unknown> | undefined {
+  const value = once(search, name);
+  if (value === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new RequestError(`The ${name} search parameter contains invalid JSON.`, 'BAD_REQUEST', 400);
+  }
+  if (!isRecord(parsed)) {
+    throw new RequestError(`The ${name} search parameter should contain a JSON-encoded object.`, 'BAD_REQUEST', 400);
+  }
+  return parsed;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+async function identified(identify: () => Promise<Identity>): Promise<Identity> {
+  try {
+    return await identify();
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    throw new RequestError(error.message, error.code, httpStatusFor(error.code));
+  }
+}
