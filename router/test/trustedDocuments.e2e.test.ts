@@ -5,7 +5,7 @@
  * is in force without a restart.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningService } from '@roombook/kernel';
@@ -168,6 +168,33 @@ it('takes a manifest replaced on disk without a restart', async () => {
   expect((await byId(system.routerUrl, ROOM_CITY, { id: roomId })).data).toEqual({ room: { city: 'Porto' } });
   // The operation the new manifest no longer lists is refused from then on.
   expect(errorCodes(await byId(system.routerUrl, ROOM, { id: roomId }))).toEqual(['PERSISTED_QUERY_NOT_IN_LIST']);
+});
+
+it('reads the manifest again on SIGHUP, for a change its folder does not show', async () => {
+  // The path named is a link into another folder, as a deployment's may be: a write there is not
+  // seen in the link's folder, so only the signal tells the router to read it again.
+  const elsewhere = join(folder, 'elsewhere');
+  const linked = join(folder, 'linked');
+  mkdirSync(elsewhere);
+  mkdirSync(linked);
+  writeFileSync(join(elsewhere, 'manifest.json'), manifestOf({ Room: ROOM }));
+  symlinkSync(join(elsewhere, 'manifest.json'), join(linked, 'manifest.json'));
+  const router = await system.spawnRouter({
+    PERSISTED_DOCUMENTS_PATH: join(linked, 'manifest.json'),
+    PERSISTED_DOCUMENTS_MODE: 'enforce',
+  });
+  try {
+    expect(errorCodes(await byId(router.url, UNLISTED, { id: roomId }))).toEqual(['PERSISTED_QUERY_NOT_IN_LIST']);
+    writeFileSync(join(elsewhere, 'manifest.json'), manifestOf({ Room: ROOM, Unlisted: UNLISTED }));
+    router.signal('SIGHUP');
+    await waitFor(async () => {
+      router.assertRunning();
+      return (await byId(router.url, UNLISTED, { id: roomId })).data !== undefined;
+    });
+    expect((await byId(router.url, UNLISTED, { id: roomId })).data).toEqual({ room: { id: roomId, capacity: 2 } });
+  } finally {
+    await router.stop();
+  }
 });
 
 /** Polls a condition (the router's state changes on its own time), failing after 10 s. */

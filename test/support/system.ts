@@ -50,6 +50,8 @@ export interface SpawnedReplica {
   stop(): Promise<void>;
   /** SIGKILL: gone at once, as in a crash; resolves once it has exited. */
   kill(): Promise<void>;
+  /** Sends it a signal it handles and carries on after (SIGHUP: the router reads its trusted documents again). */
+  signal(signal: NodeJS.Signals): void;
   /**
    * Throws, with the process's last output, if it has exited: a test waiting on what it serves
    * then fails saying so (its logs are silent, but a crash's stack trace is still printed).
@@ -248,6 +250,9 @@ function spawned(name: string, port: number, child: ManagedProcess): SpawnedRepl
     async kill() {
       if (child.isRunning()) process.kill(child.pid, 'SIGKILL');
       await child.exited;
+    },
+    signal(signal) {
+      if (child.isRunning()) process.kill(child.pid, signal);
     },
     assertRunning() {
       if (!child.isRunning()) throw new Error(`The ${name} exited. Its last output:\n${child.outputTail(30)}`);
