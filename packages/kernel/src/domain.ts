@@ -6,4 +6,5 @@
 export * from './errors';
 export * from './identity';
 export * from './calendar';
+export * from './validation';
 export * from './aggregates/decision';

@@ -4,6 +4,7 @@ export * from './errors';
 export * from './identity';
 export * from './internalToken';
 export * from './calendar';
+export * from './validation';
 export * from './database';
 export * from './lifecycle';
 export * from './subgraph';

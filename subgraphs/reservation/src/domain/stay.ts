@@ -1,4 +1,5 @@
-import { InvalidInput, addDays, daysBetween, isCalendarDate, today } from '@roombook/kernel/domain';
+import { InvalidInput, addDays, daysBetween, isCalendarDate, parseInput, today } from '@roombook/kernel/domain';
+import { z } from 'zod';
 
 export const MAX_NIGHTS = 365;
 /** How far ahead a stay may start: no room's price or calendar is planned further out. */
@@ -23,40 +24,62 @@ export interface ReserveRoomInput {
   readonly idempotencyKey?: string | null;
 }
 
+const TEXT_RULE = `must be 1..${MAX_TEXT} characters`;
+
+/** The shape of a stay request; its dates are checked together, in stayDatesProblem. */
+const stayRequest = z.object({
+  roomId: z.string().refine((id) => id.trim() !== '', 'must not be empty'),
+  checkIn: z.string(),
+  checkOut: z.string(),
+  guests: z.number().int('must be at least 1').min(1, 'must be at least 1'),
+  paymentMethod: z.object({ token: z.string().trim().min(1, TEXT_RULE).max(MAX_TEXT, TEXT_RULE) }),
+  idempotencyKey: z
+    .string()
+    .refine((key) => key.trim() !== '' && key.length <= MAX_TEXT, TEXT_RULE)
+    .nullish()
+    .transform((key) => key ?? null),
+});
+
 /** The rules that need no room: dates, length of stay, and the shape of the rest. */
 export function parseStayRequest(input: ReserveRoomInput, now: Date): StayRequest {
-  if (input.roomId.trim() === '') throw new InvalidInput('input.roomId', 'must not be empty');
-  assertStayDates(input.checkIn, input.checkOut, 'input.');
-  if (input.checkIn < today(now)) throw new InvalidInput('input.checkIn', `must be today (${today(now)}) or later`);
-  if (daysBetween(today(now), input.checkIn) > MAX_DAYS_AHEAD) {
-    throw new InvalidInput('input.checkIn', `must be at most ${MAX_DAYS_AHEAD} days after today (${today(now)})`);
-  }
-  if (!Number.isInteger(input.guests) || input.guests < 1) throw new InvalidInput('input.guests', 'must be at least 1');
-  const token = input.paymentMethod.token.trim();
-  if (token === '' || token.length > MAX_TEXT) {
-    throw new InvalidInput('input.paymentMethod.token', `must be 1..${MAX_TEXT} characters`);
-  }
-  const key = input.idempotencyKey ?? null;
-  if (key !== null && (key.trim() === '' || key.length > MAX_TEXT)) {
-    throw new InvalidInput('input.idempotencyKey', `must be 1..${MAX_TEXT} characters`);
-  }
+  const schema = stayRequest.superRefine(({ checkIn, checkOut }, context) => {
+    const problem = stayDatesProblem(checkIn, checkOut, 'input.') ?? startProblem(checkIn, now);
+    if (problem) context.addIssue({ code: 'custom', path: [problem.field], message: problem.rule });
+  });
+  const stay = parseInput(schema, input);
   return {
-    roomId: input.roomId,
-    checkIn: input.checkIn,
-    checkOut: input.checkOut,
-    guests: input.guests,
-    paymentToken: token,
-    idempotencyKey: key,
+    roomId: stay.roomId,
+    checkIn: stay.checkIn,
+    checkOut: stay.checkOut,
+    guests: stay.guests,
+    paymentToken: stay.paymentMethod.token,
+    idempotencyKey: stay.idempotencyKey,
   };
 }
 
-export function assertStayDates(checkIn: string, checkOut: string, prefix = ''): void {
-  if (!isCalendarDate(checkIn)) throw new InvalidInput(`${prefix}checkIn`, 'must be a calendar date "YYYY-MM-DD"');
-  if (!isCalendarDate(checkOut)) throw new InvalidInput(`${prefix}checkOut`, 'must be a calendar date "YYYY-MM-DD"');
+/** What is wrong with a stay's dates, if anything: the field and its rule. */
+function stayDatesProblem(checkIn: string, checkOut: string, prefix: string): { field: string; rule: string } | null {
+  if (!isCalendarDate(checkIn)) return { field: 'checkIn', rule: 'must be a calendar date "YYYY-MM-DD"' };
+  if (!isCalendarDate(checkOut)) return { field: 'checkOut', rule: 'must be a calendar date "YYYY-MM-DD"' };
   const nights = daysBetween(checkIn, checkOut);
-  if (nights < 1) throw new InvalidInput(`${prefix}checkOut`, `must be after ${prefix}checkIn`);
+  if (nights < 1) return { field: 'checkOut', rule: `must be after ${prefix}checkIn` };
   if (nights > MAX_NIGHTS)
-    throw new InvalidInput(`${prefix}checkOut`, `must be at most ${MAX_NIGHTS} nights after ${prefix}checkIn`);
+    return { field: 'checkOut', rule: `must be at most ${MAX_NIGHTS} nights after ${prefix}checkIn` };
+  return null;
+}
+
+/** A stay starts today at the earliest, and at most MAX_DAYS_AHEAD days ahead. */
+function startProblem(checkIn: string, now: Date): { field: string; rule: string } | null {
+  if (checkIn < today(now)) return { field: 'checkIn', rule: `must be today (${today(now)}) or later` };
+  if (daysBetween(today(now), checkIn) > MAX_DAYS_AHEAD) {
+    return { field: 'checkIn', rule: `must be at most ${MAX_DAYS_AHEAD} days after today (${today(now)})` };
+  }
+  return null;
+}
+
+export function assertStayDates(checkIn: string, checkOut: string, prefix = ''): void {
+  const problem = stayDatesProblem(checkIn, checkOut, prefix);
+  if (problem) throw new InvalidInput(`${prefix}${problem.field}`, problem.rule);
 }
 
 /** The nights a stay occupies: [checkIn, checkOut), so back-to-back stays share no night. */

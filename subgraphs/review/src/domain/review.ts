@@ -1,13 +1,14 @@
 import {
   Forbidden,
-  InvalidInput,
   InvalidState,
   NotFound,
   isAdmin,
+  parseInput,
   requireUser,
   type Identity,
   type Versioned,
 } from '@roombook/kernel/domain';
+import { z } from 'zod';
 
 export type ReviewStatus = 'PUBLISHED' | 'DELETED';
 
@@ -40,21 +41,28 @@ export interface ReviewInput {
   readonly comment: string | null;
 }
 
+const RATING_RULE = 'must be a whole number between 1 and 5';
+
 /** The contract's rules for WriteReviewInput; a blank comment is no comment. */
+const reviewInput = z.object({
+  reservationId: z.string().refine((id) => id.trim() !== '', 'must not be empty'),
+  rating: z.number().int(RATING_RULE).min(1, RATING_RULE).max(5, RATING_RULE),
+  comment: z
+    .string()
+    .nullish()
+    .transform((comment) => comment?.trim() || null)
+    .refine(
+      (comment) => comment === null || comment.length <= MAX_COMMENT_LENGTH,
+      `must be at most ${MAX_COMMENT_LENGTH} characters`,
+    ),
+});
+
 export function parseReviewInput(input: {
   reservationId: string;
   rating: number;
   comment?: string | null;
 }): ReviewInput {
-  if (input.reservationId.trim() === '') throw new InvalidInput('input.reservationId', 'must not be empty');
-  if (!Number.isInteger(input.rating) || input.rating < 1 || input.rating > 5) {
-    throw new InvalidInput('input.rating', 'must be a whole number between 1 and 5');
-  }
-  const comment = input.comment?.trim() || null;
-  if (comment !== null && comment.length > MAX_COMMENT_LENGTH) {
-    throw new InvalidInput('input.comment', `must be at most ${MAX_COMMENT_LENGTH} characters`);
-  }
-  return { reservationId: input.reservationId, rating: input.rating, comment };
+  return parseInput(reviewInput, input);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { InvalidInput } from '@roombook/kernel/domain';
+import { moneySchema, type Money } from '@roombook/contracts';
+import { InvalidInput, parseInput } from '@roombook/kernel/domain';
 import { z } from 'zod';
 
 /** The host-editable part of a room, after the contract's rules (api.graphql, RegisterRoomInput). */
@@ -7,7 +8,7 @@ export interface RoomListing {
   readonly description: string | null;
   readonly city: string;
   readonly capacity: number;
-  readonly pricePerNight: { readonly amount: number; readonly currency: string };
+  readonly pricePerNight: Money;
   readonly amenities: readonly string[];
 }
 
@@ -29,10 +30,6 @@ const capacity = z
   .int('must be a whole number')
   .min(1, 'must be between 1 and 50')
   .max(50, 'must be between 1 and 50');
-const money = z.object({
-  amount: z.number().int('must be a whole number of minor units').positive('must be greater than 0'),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be three upper-case letters (ISO-4217)'),
-});
 const amenity = z.string().trim().min(1, 'must be 1..40 characters').max(40, 'must be 1..40 characters');
 const amenities = z.array(amenity).max(50, 'must have at most 50 entries');
 
@@ -41,7 +38,7 @@ const registration = z.object({
   description: description.optional().transform((value) => value ?? null),
   city,
   capacity,
-  pricePerNight: money,
+  pricePerNight: moneySchema,
   amenities: amenities.nullish().transform((value) => value ?? []),
 });
 
@@ -51,12 +48,12 @@ const update = z.object({
   description: description.optional(),
   city: city.optional(),
   capacity: capacity.optional(),
-  pricePerNight: money.optional(),
+  pricePerNight: moneySchema.optional(),
   amenities: amenities.optional(),
 });
 
 export function parseRegistration(input: unknown): RoomListing {
-  return parseWith(registration, input);
+  return parseInput(registration, input);
 }
 
 export function parseUpdate(input: unknown): RoomListingChanges {
@@ -65,13 +62,6 @@ export function parseUpdate(input: unknown): RoomListingChanges {
   for (const field of ['name', 'city', 'capacity', 'pricePerNight', 'amenities']) {
     if (record[field] === null) throw new InvalidInput(`input.${field}`, notNull);
   }
-  const parsed = parseWith(update, input);
+  const parsed = parseInput(update, input);
   return Object.fromEntries(Object.entries(parsed).filter(([, value]) => value !== undefined));
-}
-
-function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw new InvalidInput(['input', ...issue.path].join('.'), issue.message);
 }
