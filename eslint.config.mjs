@@ -106,5 +106,26 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': ['error', ...ONE_VOCABULARY] },
   },
   { files: ['scripts/**', 'bench/**'], rules: { 'no-console': 'off' } },
+  {
+    // The tools (npm start, the build, the server launcher) are what the tests test: test/ imports
+    // scripts/, never the other way round, and the tests of scripts/ live in test/.
+    files: ['scripts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(\\.\\./)+test/', message: 'scripts/ must not import test/ (test/ imports scripts/).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['scripts/**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: 'Program', message: 'Tests of scripts/ live in test/.' }],
+    },
+  },
   { files: ['client/src/**/*.{ts,tsx}'], ...reactHooks.configs.flat.recommended },
 );

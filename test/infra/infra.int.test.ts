@@ -1,8 +1,8 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { MongoClient } from 'mongodb';
-import { dropDatabases, testMongoUrl, uniqueDbPrefix } from '../../test/support/mongo';
-import { startNatsServer, type TestNatsServer } from '../../test/support/natsServer';
+import { dropDatabases, testMongoUrl, uniqueDbPrefix } from '../support/mongo';
+import { startNatsServer, type TestNatsServer } from '../support/natsServer';
 
 describe('local nats-server', () => {
   let nats: TestNatsServer;

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { findFreePort, startOnChosenPorts } from './ports';
+import { findFreePort, startOnChosenPorts } from '../../scripts/infra/ports';
 
 /** Another process taking `port`, as a second npm start or a parallel test would. */
 async function occupy(port: number): Promise<net.Server> {

@@ -2,9 +2,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SUBGRAPHS } from '../subgraphs/catalog';
-import { bearer, postGraphQL } from '../test/support/graphqlClient';
-import { freePortLayout, runNpmStart, type NpmStart } from '../test/support/npmStart';
-import { tokenFor } from '../test/support/tokens';
+import { bearer, postGraphQL } from './support/graphqlClient';
+import { freePortLayout, runNpmStart, type NpmStart } from './support/npmStart';
+import { tokenFor } from './support/tokens';
 
 /** `npm start` as a person runs it: nothing configured, data under its data dir, stopped with SIGTERM. */
 let dataDir: string;
