@@ -46,9 +46,9 @@ async function handle(options: Parameters<typeof graphqlHttpHandler>[0], req: Re
     res.type('html').send(await options.landingPage());
     return;
   }
-  const mediaType = responseMediaType(req);
+  const media = responseMedia(req);
   try {
-    if (!mediaType) {
+    if (!media) {
       throw new RequestError(
         `An 'accept' header was provided for this request which does not accept ${MEDIA_TYPES.json} or ${MEDIA_TYPES.graphqlResponse}`,
         'BAD_REQUEST',
@@ -63,34 +63,42 @@ async function handle(options: Parameters<typeof graphqlHttpHandler>[0], req: Re
       { identity, clientGone: clientGone(res) },
       { limits: true, allowMutation: req.method !== 'GET' },
     );
-    send(res, mediaType, answer);
+    send(res, media, answer);
   } catch (error) {
     if (!(error instanceof RequestError)) throw error;
     const answer = options.pipeline.refused(error);
-    send(res, mediaType ?? MEDIA_TYPES.json, answer);
+    send(res, media ?? { type: MEDIA_TYPES.json, legacyJson: false }, answer);
   }
 }
 
-function send(res: Response, mediaType: string, answer: OperationAnswer): void {
-  // application/json: a GraphQL request error is still a well-formed request answered (200);
-  // application/graphql-response+json: 4xx for a request that could not run.
-  const status = answer.documentError && mediaType === MEDIA_TYPES.json ? 200 : answer.status;
+function send(res: Response, media: ResponseMedia, answer: OperationAnswer): void {
+  // GraphQL over HTTP: a client that asks for application/json (a legacy client) gets 200 for a
+  // request that was read but could not run (it reads the errors in the body); everyone else,
+  // application/graphql-response+json or any type (*/*), the 4xx that says so.
+  const status = answer.documentError && media.legacyJson ? 200 : answer.status;
   res
     .status(status)
     .set(answer.headers)
-    .set('content-type', `${mediaType}; charset=utf-8`)
+    .set('content-type', `${media.type}; charset=utf-8`)
     .send(JSON.stringify(answer.result));
 }
 
+interface ResponseMedia {
+  readonly type: string;
+  /** The client named application/json and prefers it: status 200 for GraphQL request errors. */
+  readonly legacyJson: boolean;
+}
+
 /**
- * The media type of the answer: the one the client prefers of the two GraphQL over HTTP defines,
- * application/graphql-response+json to one that accepts anything; application/json to a request
- * without Accept, as the spec says for legacy clients.
+ * The media type of the answer: the one of the two GraphQL over HTTP defines that the client
+ * prefers; application/json to a client that accepts any type or sends no Accept, as the spec says.
  */
-function responseMediaType(req: Request): string | undefined {
-  if (!req.header('accept')) return MEDIA_TYPES.json;
-  const chosen = req.accepts([MEDIA_TYPES.graphqlResponse, MEDIA_TYPES.json]);
-  return chosen === false ? undefined : chosen;
+function responseMedia(req: Request): ResponseMedia | undefined {
+  const accept = req.header('accept');
+  if (!accept) return { type: MEDIA_TYPES.json, legacyJson: false };
+  const chosen = req.accepts([MEDIA_TYPES.json, MEDIA_TYPES.graphqlResponse]);
+  if (chosen === false) return undefined;
+  return { type: chosen, legacyJson: chosen === MEDIA_TYPES.json && /application\/json/i.test(accept) };
 }
 
 /**
