@@ -33,6 +33,7 @@ import { graphqlHttpHandler } from './pipeline/graphqlHttp';
 import { OperationPipeline } from './pipeline/operationPipeline';
 import { OperationLimiter } from './queryCost';
 import { LiveCursors } from './subscriptions/liveCursors';
+import { LiveFields } from './subscriptions/liveFields';
 import { LiveSubscriptions } from './subscriptions/liveServer';
 import { serveGraphqlWs } from './subscriptions/transports/graphqlWs';
 import { RateLimiter } from './rateLimits/rateLimiter';
@@ -105,6 +106,7 @@ export async function startRouter(
       execute: (request, caller) => pipeline.execute(request, caller),
       schema: () => supergraph!.apiSchema,
       accessRules,
+      fields: LiveFields.fromSupergraph(supergraphSdl, accessRules),
       broker,
       cursors: new LiveCursors(config.LIVE_CURSOR_SECRET ?? LiveCursors.derivedKey(config.SUBGRAPH_SECRET)),
       log,

@@ -11,7 +11,7 @@ import {
   type VariableDefinitionNode,
 } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values';
-import { isLiveField, LIVE_FIELDS, type LiveArguments, type LiveField } from './liveFields';
+import type { LiveArguments, LiveField, LiveFields } from './liveFields';
 
 /** The variable that carries the changed entity's id into the query built for a subscription. */
 export const ENTITY_ID_VARIABLE = 'roombookLiveEntityId';
@@ -36,6 +36,7 @@ export class NotALiveOperation extends Error {}
  * a payload may span every subgraph the selection reaches.
  */
 export function liveOperationOf(
+  fields: LiveFields,
   schema: GraphQLSchema,
   document: DocumentNode,
   operationName: string | null | undefined,
@@ -46,10 +47,10 @@ export function liveOperationOf(
     throw new NotALiveOperation('not a subscription');
   const root = operation.selectionSet.selections[0];
   // Validation (SingleFieldSubscriptionsRule) leaves exactly one root field.
-  if (root?.kind !== Kind.FIELD || !isLiveField(root.name.value)) {
-    throw new NotALiveOperation('the subscription field is not one this router serves');
+  const field = root?.kind === Kind.FIELD ? fields.get(root.name.value) : undefined;
+  if (!root || root.kind !== Kind.FIELD || !field) {
+    throw new NotALiveOperation('the subscription field is not one this router serves (no @live declares it)');
   }
-  const field = LIVE_FIELDS[root.name.value];
   const fieldDefinition = schema.getSubscriptionType()!.getFields()[field.name];
   const args = getArgumentValues(fieldDefinition, root, variables) as LiveArguments;
 

@@ -1,79 +1,7 @@
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
-import {
-  DASHBOARD_SIGNALS,
-  MalformedEvent,
-  PAYMENT_EVENTS,
-  RESERVATION_EVENTS,
-  ROOM_EVENTS,
-  parseEnvelope,
-  STREAMS,
-  type EventEnvelope,
-} from '@roombook/contracts';
-import type { Broker, EventSource, Logger } from '@roombook/kernel';
-import type { LiveEvent, LiveFieldName } from './liveFields';
-
-/** One stream subscriptions follow, and what its events tell a subscriber. */
-interface Feed {
-  /** The JetStream stream's name. */
-  readonly stream: string;
-  readonly filterSubject: string;
-  /** The live event, or null for an event type this router does not know; throws MalformedEvent. */
-  read(message: JsMsg): LiveEvent | null;
-}
-
-type LiveFacts = Omit<LiveEvent, 'stream' | 'sequence' | 'time'>;
-
-function feed<Event extends EventEnvelope>(events: EventSource<Event>, toLive: (event: Event) => LiveFacts): Feed {
-  const stream = STREAMS[events.stream].name;
-  return {
-    stream,
-    filterSubject: events.filterSubject,
-    read: (message) => {
-      const event = events.parse(parseEnvelope(message.data));
-      return event && { ...toLive(event), stream, sequence: message.seq, time: message.time.getTime() };
-    },
-  };
-}
-
-/** Where each subscription field's events come from, and what they tell. */
-const FEEDS: Readonly<Record<LiveFieldName, Feed>> = {
-  roomChanged: feed(ROOM_EVENTS, ({ id, data }) => ({
-    field: 'roomChanged',
-    eventId: id,
-    entityId: data.room.id,
-    roomId: data.room.id,
-    reservationId: null,
-    guestId: null,
-    hostId: data.room.hostId,
-  })),
-  reservationStatusChanged: feed(RESERVATION_EVENTS, ({ id, data }) => ({
-    field: 'reservationStatusChanged',
-    eventId: id,
-    entityId: data.reservationId,
-    roomId: data.roomId,
-    reservationId: data.reservationId,
-    guestId: data.guestId,
-    hostId: data.hostId,
-  })),
-  paymentStatusChanged: feed(PAYMENT_EVENTS, ({ id, data }) => ({
-    field: 'paymentStatusChanged',
-    eventId: id,
-    entityId: data.paymentId,
-    roomId: data.roomId,
-    reservationId: data.reservationId,
-    guestId: data.guestId,
-    hostId: data.hostId,
-  })),
-  dashboardUpdated: feed(DASHBOARD_SIGNALS, ({ id, data }) => ({
-    field: 'dashboardUpdated',
-    eventId: id,
-    entityId: data.roomId,
-    roomId: data.roomId,
-    reservationId: null,
-    guestId: null,
-    hostId: data.hostId,
-  })),
-};
+import { MalformedEvent, parseEnvelope } from '@roombook/contracts';
+import type { Broker, Logger } from '@roombook/kernel';
+import type { LiveEvent, LiveField, LiveFields } from './liveFields';
 
 export type LiveListener = (event: LiveEvent) => Promise<void>;
 
@@ -85,8 +13,9 @@ export interface StreamExtent {
 }
 
 /**
- * The router's view of what changes: every event of the four streams subscriptions follow, from
- * the moment this router starts, through an ordered consumer of its own per stream. Not the
+ * The router's view of what changes: every event of the streams the Subscription fields declare
+ * (`@live` in their subgraphs' SDL), from the moment this router starts, through an ordered
+ * consumer of its own per field. Not the
  * shared durable consumers the subgraphs use: every router replica must see every event (a fan-
  * out, not a work queue), and nothing of it needs to survive a restart: a client that missed
  * events resumes from its cursor, read back from the stream (`changesBetween`).
@@ -99,19 +28,16 @@ export class LiveFeed {
   private readonly loops: Promise<void>[] = [];
 
   constructor(
+    private readonly fields: LiveFields,
     private readonly broker: Broker,
     private readonly listener: LiveListener,
     private readonly log: Logger,
   ) {}
 
-  static streamOf(field: LiveFieldName): string {
-    return FEEDS[field].stream;
-  }
-
   async start(): Promise<void> {
-    for (const source of Object.values(FEEDS)) {
+    for (const source of this.fields.all()) {
       const consumer = await this.broker.jetstream.consumers.get(source.stream, {
-        filter_subjects: source.filterSubject,
+        filter_subjects: source.subject,
         deliver_policy: DeliverPolicy.New,
       });
       const messages = await consumer.consume({ max_messages: 256 });
@@ -137,8 +63,8 @@ export class LiveFeed {
   }
 
   /** How far back the field's stream reaches, and where it is now. */
-  async extentOf(field: LiveFieldName): Promise<StreamExtent> {
-    const { stream } = FEEDS[field];
+  async extentOf(field: LiveField): Promise<StreamExtent> {
+    const { stream } = field;
     const { state } = await this.broker.manager.streams.info(stream);
     return { stream, firstSequence: state.first_seq, lastSequence: state.last_seq };
   }
@@ -147,11 +73,10 @@ export class LiveFeed {
    * The field's events stored after sequence `after` up to `until` (inclusive), in order, read
    * under a consumer of its own that nothing else sees (no acknowledgements, gone once read).
    */
-  async changesBetween(field: LiveFieldName, after: number, until: number): Promise<LiveEvent[]> {
+  async changesBetween(source: LiveField, after: number, until: number): Promise<LiveEvent[]> {
     if (until <= after) return [];
-    const source = FEEDS[field];
     const created = await this.broker.manager.consumers.add(source.stream, {
-      filter_subject: source.filterSubject,
+      filter_subject: source.subject,
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: after + 1,
       ack_policy: AckPolicy.None,
@@ -178,9 +103,21 @@ export class LiveFeed {
     }
   }
 
-  private read(source: Feed, message: JsMsg): LiveEvent | null {
+  /** The live event, or null for one without the entity's id; a malformed message is skipped. */
+  private read(source: LiveField, message: JsMsg): LiveEvent | null {
     try {
-      return source.read(message);
+      const envelope = parseEnvelope(message.data);
+      const entityId = source.entityIdOf(envelope.data);
+      if (entityId === null) return null;
+      return {
+        field: source.name,
+        entityId,
+        data: envelope.data,
+        eventId: envelope.id,
+        stream: source.stream,
+        sequence: message.seq,
+        time: message.time.getTime(),
+      };
     } catch (error) {
       if (!(error instanceof MalformedEvent)) throw error;
       this.log.warn(

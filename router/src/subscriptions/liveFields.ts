@@ -1,16 +1,18 @@
+import { ROUTER_SUPPORTED_SUPERGRAPH_FEATURES, Supergraph } from '@apollo/federation-internals';
 import { isAdmin, type Identity } from '@roombook/kernel/domain';
+import type { AccessRules } from '../authorization/accessRules';
+
+/** Our own link for declaring which events drive a Subscription field (see the subgraphs' SDL). */
+export const LIVE_SPEC_IDENTITY = 'https://roombook.dev/live';
 
 /** What a live event tells about the entity it changed: enough to filter and to check access without asking anyone. */
 export interface LiveEvent {
   /** Which subscription field it feeds. */
-  readonly field: LiveFieldName;
+  readonly field: string;
   /** The entity the subscriber's selection is resolved on. */
   readonly entityId: string;
-  readonly roomId: string | null;
-  readonly reservationId: string | null;
-  /** Who may see it: the reservation's guest, the room's host (null for rooms: public). */
-  readonly guestId: string | null;
-  readonly hostId: string | null;
+  /** The event's data, which the field's filters and parties read. */
+  readonly data: unknown;
   /** The domain event (or signal) it came from, for logs and traces. */
   readonly eventId: string;
   /** Where it is in the event log (a cursor names it), and when it was stored there (ms). */
@@ -19,18 +21,19 @@ export interface LiveEvent {
   readonly time: number;
 }
 
-export type LiveFieldName = 'roomChanged' | 'reservationStatusChanged' | 'paymentStatusChanged' | 'dashboardUpdated';
-
 /** The arguments of a subscription field (all optional: "all the caller may see"). */
-export interface LiveArguments {
-  readonly reservationId?: string | null;
-  readonly roomId?: string | null;
-}
+export type LiveArguments = Readonly<Record<string, unknown>>;
 
+/** A Subscription field as its subgraph declares it with `@live`, and as the access directives guard it. */
 export interface LiveField {
-  readonly name: LiveFieldName;
+  readonly name: string;
+  readonly stream: string;
+  /** The filter subject of its events in the stream. */
+  readonly subject: string;
   /** How the payload is read: `<query field>(<argument>: <entity id>)` through the gateway, with the client's selection. */
   readonly entity: { readonly queryField: string; readonly argument: string };
+  /** The entity's id in an event, or null when the event has none. */
+  entityIdOf(data: unknown): string | null;
   /** Why a caller may not subscribe at all, or null when they may. */
   refusal(identity: Identity): { readonly code: 'UNAUTHENTICATED' | 'FORBIDDEN'; readonly message: string } | null;
   /** Whether the event is one the arguments ask for. */
@@ -39,56 +42,112 @@ export interface LiveField {
   maySee(identity: Identity, event: LiveEvent): boolean;
 }
 
-const SIGN_IN = {
-  code: 'UNAUTHENTICATED',
-  message: 'Sign in to subscribe to this (connection_init payload: { "authorization": "Bearer <token>" })',
-} as const;
+/** The Subscription fields the supergraph declares with `@live`, read once from its SDL. */
+export class LiveFields {
+  private constructor(private readonly fields: ReadonlyMap<string, LiveField>) {}
 
-const matchesRoom = (event: LiveEvent, args: LiveArguments) => !args.roomId || event.roomId === args.roomId;
-const matchesReservation = (event: LiveEvent, args: LiveArguments) =>
-  !args.reservationId || event.reservationId === args.reservationId;
+  static fromSupergraph(supergraphSdl: string, rules: AccessRules): LiveFields {
+    const { schema } = Supergraph.build(supergraphSdl, { supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES });
+    const live = schema.coreFeatures?.getByIdentity(LIVE_SPEC_IDENTITY)?.directiveNameInSchema('live');
+    const fields = new Map<string, LiveField>();
+    const subscription = schema.schemaDefinition.rootType('subscription');
+    for (const field of subscription?.fields() ?? []) {
+      const [declared] = live ? field.appliedDirectivesOf(live) : [];
+      if (!declared) continue;
+      const args = declared.arguments() as {
+        stream: string;
+        subject: string;
+        query: string;
+        key: string;
+        filters?: string[] | null;
+        parties?: string[] | null;
+      };
+      fields.set(field.name, liveField(field.name, args, rules));
+    }
+    return new LiveFields(fields);
+  }
 
-/** The reservation's guest, the room's host and ADMIN, as for queries. */
-function isPartyOrAdmin(identity: Identity, event: LiveEvent): boolean {
-  if (identity.kind !== 'user') return false;
-  return isAdmin(identity) || identity.userId === event.guestId || identity.userId === event.hostId;
+  get(name: string): LiveField | undefined {
+    return this.fields.get(name);
+  }
+
+  all(): readonly LiveField[] {
+    return [...this.fields.values()];
+  }
 }
 
-export const LIVE_FIELDS: Readonly<Record<LiveFieldName, LiveField>> = {
-  roomChanged: {
-    name: 'roomChanged',
-    entity: { queryField: 'room', argument: 'id' },
-    refusal: () => null,
-    matches: matchesRoom,
-    maySee: () => true,
+function liveField(
+  name: string,
+  declared: {
+    stream: string;
+    subject: string;
+    query: string;
+    key: string;
+    filters?: string[] | null;
+    parties?: string[] | null;
   },
-  reservationStatusChanged: {
-    name: 'reservationStatusChanged',
-    entity: { queryField: 'reservation', argument: 'id' },
-    refusal: (identity) => (identity.kind === 'user' ? null : SIGN_IN),
-    matches: (event, args) => matchesRoom(event, args) && matchesReservation(event, args),
-    maySee: isPartyOrAdmin,
-  },
-  paymentStatusChanged: {
-    name: 'paymentStatusChanged',
-    entity: { queryField: 'payment', argument: 'id' },
-    refusal: (identity) => (identity.kind === 'user' ? null : SIGN_IN),
-    matches: matchesReservation,
-    maySee: isPartyOrAdmin,
-  },
-  dashboardUpdated: {
-    name: 'dashboardUpdated',
-    entity: { queryField: 'roomDashboard', argument: 'roomId' },
-    refusal: (identity) => {
-      if (identity.kind !== 'user') return SIGN_IN;
-      if (isAdmin(identity) || identity.roles.includes('HOST')) return null;
-      return { code: 'FORBIDDEN', message: 'dashboardUpdated is for hosts (their own rooms) and ADMIN' };
+  rules: AccessRules,
+): LiveField {
+  const query = /^(\w+)\((\w+):\)$/.exec(declared.query);
+  if (!query)
+    throw new Error(`@live on Subscription.${name}: query must read "field(argument:)", not "${declared.query}"`);
+  const filters = (declared.filters ?? []).map((filter) => {
+    const [argument, path] = filter.split('=');
+    if (!argument || !path)
+      throw new Error(`@live on Subscription.${name}: a filter reads "argument=path", not "${filter}"`);
+    return { argument, path };
+  });
+  const parties = declared.parties ?? [];
+  // Who may subscribe at all: the field's own access directives, in its subgraph's SDL.
+  const fieldRules = rules.ofField('Subscription', name);
+  const signIn = {
+    code: 'UNAUTHENTICATED',
+    message: `Sign in to subscribe to ${name} (it is @authenticated)`,
+  } as const;
+  return {
+    name,
+    stream: declared.stream,
+    subject: declared.subject,
+    entity: { queryField: query[1], argument: query[2] },
+    entityIdOf: (data) => {
+      const id = valueAt(data, declared.key);
+      return typeof id === 'string' && id !== '' ? id : null;
     },
-    matches: matchesRoom,
-    maySee: (identity, event) => identity.kind === 'user' && (isAdmin(identity) || identity.userId === event.hostId),
-  },
-};
+    refusal(identity) {
+      for (const rule of fieldRules) {
+        if (rule.kind === 'authenticated' && identity.kind !== 'user') return signIn;
+        if (rule.kind === 'requiresScopes') {
+          if (identity.kind !== 'user') return signIn;
+          const roles: readonly string[] = identity.roles;
+          if (!rule.scopes.some((set) => set.every((scope) => roles.includes(scope)))) {
+            return {
+              code: 'FORBIDDEN',
+              message: `${name} requires the scopes ${rule.scopes.map((set) => set.join(' and ')).join(' or ')}`,
+            };
+          }
+        }
+      }
+      return null;
+    },
+    matches: (event, args) =>
+      filters.every(({ argument, path }) => {
+        const wanted = args[argument];
+        return wanted === null || wanted === undefined || valueAt(event.data, path) === wanted;
+      }),
+    maySee(identity, event) {
+      if (parties.length === 0) return true;
+      if (identity.kind !== 'user') return false;
+      return isAdmin(identity) || parties.some((path) => valueAt(event.data, path) === identity.userId);
+    },
+  };
+}
 
-export function isLiveField(name: string): name is LiveFieldName {
-  return Object.hasOwn(LIVE_FIELDS, name);
+/** The value at a dotted path ("room.id") of an event's data. */
+function valueAt(data: unknown, path: string): unknown {
+  let value = data;
+  for (const step of path.split('.')) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[step];
+  }
+  return value;
 }

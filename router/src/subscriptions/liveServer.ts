@@ -18,7 +18,7 @@ import { refusalOf, type OperationLimits } from '../queryCost';
 import { ENTITY_ID_VARIABLE, liveOperationOf, type LiveOperation } from './entityQuery';
 import { type LiveCursors } from './liveCursors';
 import { LiveFeed, type StreamExtent } from './liveFeed';
-import type { LiveEvent, LiveFieldName } from './liveFields';
+import type { LiveEvent, LiveField, LiveFields } from './liveFields';
 import { LiveSubscription } from './liveSubscription';
 
 /** A subscription as any transport receives it (graphql-ws `subscribe`, SSE or multipart request body). */
@@ -73,8 +73,8 @@ interface Subscriber {
  * a LiveFeed of this router's own, so every replica serves every event.
  */
 export class LiveSubscriptions {
-  private readonly subscribers = new Map<LiveFieldName, Set<Subscriber>>();
-  private readonly extents = new Map<LiveFieldName, Promise<StreamExtent>>();
+  private readonly subscribers = new Map<string, Set<Subscriber>>();
+  private readonly extents = new Map<string, Promise<StreamExtent>>();
   private readonly replays = new Map<string, Promise<LiveEvent[]>>();
   private readonly resolving = new Map<string, Promise<ExecutionResult | null>>();
   private readonly drainListeners: (() => void | Promise<void>)[] = [];
@@ -91,6 +91,8 @@ export class LiveSubscriptions {
       readonly schema: () => GraphQLSchema;
       /** The schema's access rules: which selections read something that depends on the caller. */
       readonly accessRules: AccessRules;
+      /** The Subscription fields the supergraph declares with `@live`. */
+      readonly fields: LiveFields;
       readonly broker: Broker;
       readonly cursors: LiveCursors;
       readonly log: Logger;
@@ -99,7 +101,7 @@ export class LiveSubscriptions {
       readonly production: boolean;
     },
   ) {
-    this.feed = new LiveFeed(options.broker, (event) => this.deliver(event), options.log);
+    this.feed = new LiveFeed(options.fields, options.broker, (event) => this.deliver(event), options.log);
     this.metrics = liveMetrics(options.registry, () => this.activeCount());
   }
 
@@ -145,7 +147,7 @@ export class LiveSubscriptions {
     const field = operation.field.name;
     const resumeFrom = request.resumeFrom ? this.options.cursors.read(request.resumeFrom) : null;
     if (request.resumeFrom) {
-      if (!resumeFrom || resumeFrom.stream !== LiveFeed.streamOf(field)) {
+      if (!resumeFrom || resumeFrom.stream !== operation.field.stream) {
         return [cursorExpired(`The cursor in resumeFrom was not issued by this system for ${field}`)];
       }
       if (Date.now() - resumeFrom.time > this.options.limits.resumeWindowS * 1000) {
@@ -175,7 +177,7 @@ export class LiveSubscriptions {
 
     // Registered first, then the stream's last sequence read: every later event reaches the
     // subscriber live (held until the replay is done), every earlier one is in the replay.
-    const extent = await this.extentAfterNow(field).catch((error: unknown) => {
+    const extent = await this.extentAfterNow(operation.field).catch((error: unknown) => {
       void subscriber.subscription.return();
       throw error;
     });
@@ -196,7 +198,7 @@ export class LiveSubscriptions {
     const { subscription } = subscriber;
     const { field, args } = subscription.operation;
     try {
-      const changes = await this.changesBetween(field.name, after, until);
+      const changes = await this.changesBetween(field, after, until);
       const latest = new Map<string, LiveEvent>();
       for (const event of changes) {
         latest.delete(event.entityId);
@@ -226,14 +228,14 @@ export class LiveSubscriptions {
    * share one read, sent on the next turn of the event loop, so it is still read after each of
    * them registered.
    */
-  private extentAfterNow(field: LiveFieldName): Promise<StreamExtent> {
-    let read = this.extents.get(field);
+  private extentAfterNow(field: LiveField): Promise<StreamExtent> {
+    let read = this.extents.get(field.name);
     if (!read) {
       read = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        this.extents.delete(field);
+        this.extents.delete(field.name);
         return this.feed.extentOf(field);
       });
-      this.extents.set(field, read);
+      this.extents.set(field.name, read);
     }
     return read;
   }
@@ -242,8 +244,8 @@ export class LiveSubscriptions {
    * The log between two sequences never changes, so subscribers resuming at once from the same
    * cursor (a router drained, a network back) share one read of it while it is in flight.
    */
-  private changesBetween(field: LiveFieldName, after: number, until: number): Promise<LiveEvent[]> {
-    const key = `${field}:${after}:${until}`;
+  private changesBetween(field: LiveField, after: number, until: number): Promise<LiveEvent[]> {
+    const key = `${field.name}:${after}:${until}`;
     const inFlight = this.replays.get(key);
     if (inFlight) return inFlight;
     const read = this.feed.changesBetween(field, after, until).finally(() => this.replays.delete(key));
@@ -304,7 +306,13 @@ export class LiveSubscriptions {
     if (tooMuch) return [coded(tooMuch.code, tooMuch.message)];
     let operation: LiveOperation;
     try {
-      operation = liveOperationOf(schema, document, request.operationName, request.variables ?? {});
+      operation = liveOperationOf(
+        this.options.fields,
+        schema,
+        document,
+        request.operationName,
+        request.variables ?? {},
+      );
     } catch (error) {
       return [
         error instanceof GraphQLError ? withCode(error, 'BAD_USER_INPUT') : coded('BAD_USER_INPUT', String(error)),
