@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { build, buildIfChanged } from '../scripts/build';
 import { findFreePorts } from '../scripts/infra/ports';
+import { forgetProcess, recordProcess } from '../scripts/infra/processRegistry';
 import { bearer, postGraphQL } from './support/graphqlClient';
 import { dropDatabases, testMongoUrl, uniqueDbPrefix } from './support/mongo';
 import { startNatsServer, type TestNatsServer } from './support/natsServer';
@@ -38,6 +39,9 @@ function startCompiled(entry: string, port: number, env: Record<string, string>)
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.push(child);
+  // Its environment is the image's, not this run's: recorded so that an interrupted run stops it too.
+  recordProcess(child.pid!, entry, false);
+  child.once('close', () => forgetProcess(child.pid!));
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -120,3 +120,32 @@ export async function stopRecorded(dir: string, graceMs = 5_000): Promise<Regist
   signalRecorded(dir, 'SIGKILL');
   return found;
 }
+
+/**
+ * Processes whose environment holds this registry's variable, as every process of the run
+ * inherits it, including those that never recorded themselves (a test's own `spawn`). Linux
+ * (/proc) only; elsewhere none are found. Not this process.
+ */
+export function processesCarrying(dir: string): { pid: number; parent: number; command: string }[] {
+  const marker = `${PROCESS_REGISTRY_VARIABLE}=${dir}\0`;
+  let pids: string[];
+  try {
+    pids = fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid);
+  } catch {
+    return [];
+  }
+  const found: { pid: number; parent: number; command: string }[] = [];
+  for (const pid of pids) {
+    try {
+      if (!fs.readFileSync(`/proc/${pid}/environ`, 'utf8').includes(marker)) continue;
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z') continue;
+      const command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      found.push({ pid: Number(pid), parent: Number(fields[1]), command });
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found;
+}

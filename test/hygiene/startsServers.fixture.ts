@@ -3,6 +3,7 @@
  * suite starts (a nats-server, a subgraph process), tells the outer test its pids through
  * HYGIENE_REPORT, then fails in set-up (HYGIENE_MODE=fail-in-setup) or waits to be interrupted.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { launchService } from '../../scripts/start/service';
 import { findFreePort } from '../../scripts/infra/ports';
@@ -23,6 +24,8 @@ beforeAll(async () => {
     print: () => undefined,
   });
   await room.untilReady(120_000);
+  // A process a test starts by itself, unrecorded, in a process group of its own.
+  spawn(process.execPath, ['-e', 'setInterval(() => undefined, 1000)'], { detached: true, stdio: 'ignore' }).unref();
   report(`started ${process.pid} ${room.child.pid}`);
   if (process.env.HYGIENE_MODE === 'fail-in-setup') throw new Error('set-up fails here on purpose');
 }, 180_000);

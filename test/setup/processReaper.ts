@@ -15,8 +15,9 @@ import {
  * starts (scripts/infra/processRegistry.ts; Jest's workers and every server and service record
  * themselves there) and starts a watcher, a process of its own, that stops them all by pid once
  * Jest's main process is gone without tearing down: interrupted with Ctrl-C or SIGINT, killed, or
- * crashed. The global teardown stops what a test left running and closes the registry, and the
- * watcher, finding it closed, exits.
+ * crashed. The global teardown stops what a test left running and closes the registry; the
+ * watcher still waits for Jest to exit, then stops any process of the run that remains (one a
+ * test spawned by itself, which no registry knows), and exits.
  */
 export const OWNER_VARIABLE = 'ROOMBOOK_TEST_RUN_OWNER';
 /** Jest's workers record themselves under this name (test/setup/recordWorker.ts). */
