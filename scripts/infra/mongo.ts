@@ -8,6 +8,7 @@ import { FERRETDB_VERSION, installFerretdb } from './ferretdbInstall';
 import { findGo } from './goToolchain';
 import { forgetServerPid, recordServerPid, stopLeftoverServer } from './leftoverServer';
 import type { Log } from './log';
+import { beginAttempt } from './attempts';
 import { startManagedProcess, type ManagedProcess } from './managedProcess';
 import { downloadMongod, downloadedMongod, MONGOD_VERSION } from './mongodDownload';
 import { startOnChosenPorts, type PortRequest } from './ports';
@@ -121,12 +122,15 @@ async function chooseEngine(config: InfrastructureConfig, options: MongoServerOp
   if (ferretdb !== undefined) return choose('ferretdb', ferretdb, `using FerretDB at ${ferretdb}${storage}`);
   const go = findGo(config);
   if (go !== undefined) {
+    const attempt = beginAttempt(binDir, `ferretdb-${FERRETDB_VERSION}-build`);
     choose(
       'ferretdb',
       path.join(binDir, 'ferretdb'),
-      `building FerretDB ${FERRETDB_VERSION} with ${go} into ${binDir}, first time only, about 2 minutes`,
+      `building FerretDB ${FERRETDB_VERSION} with ${go} into ${binDir}${attempt.note}, about 2 minutes`,
     );
-    return { engine: 'ferretdb', binary: await installFerretdb(go, binDir, log) };
+    const binary = await installFerretdb(go, binDir, log);
+    attempt.succeeded();
+    return { engine: 'ferretdb', binary };
   }
   passedOver.push('no FerretDB, and no Go toolchain to build it with');
 

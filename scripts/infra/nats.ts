@@ -6,6 +6,7 @@ import { findExecutable, isExecutableFile } from './executables';
 import { findGo, goInstall } from './goToolchain';
 import { forgetServerPid, recordServerPid, stopLeftoverServer } from './leftoverServer';
 import type { Log } from './log';
+import { beginAttempt } from './attempts';
 import { startManagedProcess, type ManagedProcess } from './managedProcess';
 import { downloadNatsServer, localNatsServer, NATS_SERVER_VERSION } from './natsDownload';
 import { startOnChosenPorts, type PortRequest } from './ports';
@@ -134,13 +135,17 @@ export async function chooseNatsServer(
 
   const go = findGo(config);
   if (go !== undefined) {
-    choose(local, `installing nats-server ${NATS_SERVER_VERSION} with ${go} into ${binDir}, first time only`);
-    return goInstall({
+    const attempt = beginAttempt(binDir, `nats-server-${NATS_SERVER_VERSION}-install`);
+    choose(local, `installing nats-server ${NATS_SERVER_VERSION} with ${go} into ${binDir}${attempt.note}`);
+    await goInstall({
       go,
       packageAtVersion: `github.com/nats-io/nats-server/v2@${NATS_SERVER_VERSION}`,
       builds: 'nats-server',
       destination: local,
+      log,
     });
+    attempt.succeeded();
+    return local;
   }
   passedOver.push('no Go toolchain to install it with');
 
