@@ -4,7 +4,7 @@ import { NetworkError, createClient, type Client as SseClient, type ExecutionRes
 import { publishEvents } from '../../subgraphs/dashboard/test/eventHistory';
 import { CANCEL, registerRoom, stayBooker } from '../../test/support/booking';
 import { openHttpLive, type HttpLiveStream, type HttpTransport } from '../../test/support/httpLiveClient';
-import { eventually } from '../../test/support/streams';
+import { eventually, readStream } from '../../test/support/streams';
 import { startSystem, type TestSystem } from '../../test/support/system';
 import { tokenFor } from '../../test/support/tokens';
 
@@ -63,12 +63,14 @@ function sseClient(options: {
   retryAttempts?: number;
   /** Resume by the last cursor received, as EventSource does with Last-Event-ID. */
   resume?: boolean;
+  /** The client's backoff before it reconnects: until this resolves. */
+  reconnectAfter?: Promise<void>;
 }): { client: SseClient; subscribe(query: string, variables?: Data): SseTap } {
   let lastCursor: string | undefined;
   const client = createClient({
     url: options.url ?? system.routerUrl,
     retryAttempts: options.retryAttempts ?? 0,
-    retry: () => Promise.resolve(),
+    retry: () => options.reconnectAfter ?? Promise.resolve(),
     headers: () => ({
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       ...(options.resume && lastCursor ? { 'last-event-id': lastCursor } : {}),
@@ -292,6 +294,9 @@ describe('SSE framing', () => {
     let text = '';
     while (!text.includes('renamed')) text += new TextDecoder().decode((await reader.read()).value);
     expect(text).toMatch(/event: next\ndata: \{"data":\{"roomChanged":\{"id":"[^"]+","name":"GET room, renamed"/);
+    // Each event's id is its cursor, which EventSource sends back as Last-Event-ID.
+    const [, id, cursor] = /id: (\S+)\nevent: next\ndata: .*"cursor":"([^"]+)"/.exec(text)!;
+    expect(id).toBe(cursor);
   });
 });
 
@@ -381,5 +386,215 @@ describe('when the router drains (SIGTERM)', () => {
   });
 });
 
-// Used by the resume tests below.
-void CANCEL;
+/** One subscription as an app would hold it, over either transport: its payloads, and their cursors. */
+interface Received {
+  readonly results: { readonly data?: Data | null; readonly codes: (string | undefined)[]; readonly cursor?: string }[];
+  readonly ended: Promise<unknown>;
+  stop(): void;
+}
+function subscribeVia(
+  transport: HttpTransport,
+  token: string,
+  query: string,
+  variables: Data,
+  resumeFrom?: string,
+  url = system.routerUrl,
+): Received {
+  if (transport === 'sse') {
+    // As EventSource resumes: the last cursor in the Last-Event-ID header.
+    const client = createClient({
+      url,
+      retryAttempts: 0,
+      headers: { authorization: `Bearer ${token}`, ...(resumeFrom ? { 'last-event-id': resumeFrom } : {}) },
+    });
+    cleanups.push(() => client.dispose());
+    const results: Received['results'][number][] = [];
+    let stop: () => void = () => undefined;
+    const ended = new Promise<void>((resolve) => {
+      stop = client.subscribe<Data, Data>(
+        { query, variables },
+        {
+          next: (result) =>
+            results.push({ data: result.data, codes: codesOf([result])[0], cursor: result.extensions?.cursor }),
+          error: () => resolve(),
+          complete: () => resolve(),
+        },
+      );
+    });
+    return { results, ended, stop: () => stop() };
+  }
+  const tap = apolloSubscribe(apolloClient(token, url), query, variables, resumeFrom ? { resumeFrom } : undefined);
+  return {
+    get results() {
+      return tap.results.map((result) => ({
+        data: result.data,
+        codes: (result.error?.errors ?? []).map((error: any) => error.extensions?.code as string | undefined),
+        cursor: result.extensions?.cursor as string | undefined,
+      }));
+    },
+    ended: tap.ended,
+    stop: () => tap.stop(),
+  };
+}
+
+const reservationsOf = (received: Received) =>
+  received.results.map((result) => [
+    result.data?.reservationStatusChanged.id as string | undefined,
+    result.data?.reservationStatusChanged.status as string | undefined,
+  ]);
+const reservationOf = (event: { readonly data: unknown }) => (event.data as { reservationId?: string }).reservationId;
+/** Until the reservations stream holds these events (type, reservation id). */
+const untilStored = (expected: readonly (readonly [string, string])[]) =>
+  eventually(
+    async () => (await readStream(system.nats.url, 'RESERVATIONS')).map(({ event }) => event),
+    (events) =>
+      expected.every(([type, id]) => events.some((event) => event.type === type && reservationOf(event) === id)),
+  );
+/** Of these reservations, those changed after the cursor's event, in the order of their last change. */
+async function changedAfter(cursor: string, ids: readonly string[]): Promise<string[]> {
+  // Cursors are opaque to clients; this test knows how the router writes them (liveCursors.ts).
+  const after = Number(Buffer.from(cursor.split('.')[0], 'base64url').toString().split(':')[2]);
+  const latest = new Map<string, number>();
+  for (const { sequence, event } of await readStream(system.nats.url, 'RESERVATIONS')) {
+    const id = reservationOf(event);
+    if (sequence <= after || !id || !ids.includes(id)) continue;
+    latest.delete(id);
+    latest.set(id, sequence);
+  }
+  return [...latest.keys()];
+}
+
+describe.each(['sse', 'multipart'] as const)('%s: resume', (transport) => {
+  const BY_ROOM = `subscription($roomId: ID) { reservationStatusChanged(roomId: $roomId) { id status } }`;
+
+  it('after a disconnect: exactly the changed reservations the guest may see, once each, then live', async () => {
+    const roomId = await registerRoom(system, hana);
+    const before = subscribeVia(transport, gus, BY_ROOM, { roomId });
+    await untilSubscribed(1);
+    const first = await bookStay(roomId, gus);
+    await eventually(
+      async () => before.results.length,
+      (count) => count === 2,
+    );
+    const cursor = before.results.at(-1)!.cursor!;
+    expect(before.results.every((result) => typeof result.cursor === 'string')).toBe(true);
+    before.stop();
+    await untilSubscribed(0);
+
+    // Five changes while gus is away: eve's reservation requested and confirmed (not his to see),
+    // his first one cancelled, a second one of his requested and confirmed.
+    const eves = await bookStay(roomId, eve);
+    expect((await system.graphql(CANCEL, { id: first.id }, gus)).errors).toBeUndefined();
+    const second = await bookStay(roomId, gus);
+    await untilStored([
+      ['ReservationConfirmed', eves.id],
+      ['ReservationCancelled', first.id],
+      ['ReservationConfirmed', second.id],
+    ]);
+
+    const resumed = subscribeVia(transport, gus, BY_ROOM, { roomId }, cursor);
+    await eventually(
+      async () => resumed.results.length,
+      (count) => count === 2,
+    );
+    expect(reservationsOf(resumed)).toEqual(
+      (await changedAfter(cursor, [first.id, second.id])).map((id) => [
+        id,
+        id === first.id ? 'CANCELLED' : 'CONFIRMED',
+      ]),
+    );
+    // Then live, nothing repeated at the seam: only the new reservation's changes follow.
+    const third = await bookStay(roomId, gus);
+    await eventually(
+      async () => reservationsOf(resumed).at(-1),
+      (last) => last?.[0] === third.id && last[1] === 'CONFIRMED',
+    );
+    // Its two events (requested, confirmed), one payload each.
+    expect(
+      reservationsOf(resumed)
+        .slice(2)
+        .map(([id]) => id),
+    ).toEqual([third.id, third.id]);
+    expect(resumed.results.every((result) => result.codes.length === 0 && typeof result.cursor === 'string')).toBe(
+      true,
+    );
+  });
+
+  it('gets CURSOR_EXPIRED for a cursor this system did not issue', async () => {
+    const refused = subscribeVia(transport, gus, BY_ROOM, {}, 'not-a-cursor');
+    await refused.ended;
+    expect(refused.results.map((result) => result.codes)).toEqual([['CURSOR_EXPIRED']]);
+  });
+});
+
+describe('a draining router (SIGTERM) loses nothing', () => {
+  const BY_ROOM = `subscription($roomId: ID) { reservationStatusChanged(roomId: $roomId) { id status } }`;
+
+  it("graphql-sse's client reconnects by itself, elsewhere, and resumes with Last-Event-ID", async () => {
+    const roomId = await registerRoom(system, hana);
+    const draining = await system.spawnRouter();
+    let stopped = false;
+    cleanups.push(() => (stopped ? undefined : draining.stop()));
+    // The load balancer: the first connection reaches the router about to drain, the next one another.
+    const urls = [draining.url, system.routerUrl];
+    let connections = 0;
+    let reconnect: () => void = () => undefined;
+    const tap = sseClient({
+      token: gus,
+      url: () => urls[Math.min(connections++, 1)],
+      retryAttempts: 1,
+      resume: true,
+      reconnectAfter: new Promise((resolve) => (reconnect = resolve)),
+    }).subscribe(BY_ROOM, { roomId });
+    await untilSubscribed(1, draining.url);
+    const first = await bookStay(roomId, gus);
+    await eventually(
+      async () => tap.results.length,
+      (count) => count === 2,
+    );
+    await draining.stop();
+    stopped = true;
+    // Changed while the client is away (its backoff before it reconnects).
+    expect((await system.graphql(CANCEL, { id: first.id }, gus)).errors).toBeUndefined();
+    await untilStored([['ReservationCancelled', first.id]]);
+    reconnect();
+    await eventually(
+      async () => tap.results.map((result) => result.data?.reservationStatusChanged.status),
+      (statuses) => statuses.includes('CANCELLED'),
+    );
+    expect(connections).toBe(2);
+    // What it had, then what changed meanwhile, once, in its current state.
+    expect(tap.results.map((result) => result.data?.reservationStatusChanged)).toEqual([
+      { id: first.id, status: expect.any(String) },
+      { id: first.id, status: 'CONFIRMED' },
+      { id: first.id, status: 'CANCELLED' },
+    ]);
+  });
+
+  it('Apollo Client, told SERVICE_UNAVAILABLE, subscribes again with resumeFrom and misses nothing', async () => {
+    const roomId = await registerRoom(system, hana);
+    const draining = await system.spawnRouter();
+    let stopped = false;
+    cleanups.push(() => (stopped ? undefined : draining.stop()));
+    const before = subscribeVia('multipart', gus, BY_ROOM, { roomId }, undefined, draining.url);
+    await untilSubscribed(1, draining.url);
+    const first = await bookStay(roomId, gus);
+    await eventually(
+      async () => before.results.length,
+      (count) => count === 2,
+    );
+    await draining.stop();
+    stopped = true;
+    await before.ended;
+    expect(before.results.at(-1)!.codes).toEqual(['SERVICE_UNAVAILABLE']);
+    expect((await system.graphql(CANCEL, { id: first.id }, gus)).errors).toBeUndefined();
+    await untilStored([['ReservationCancelled', first.id]]);
+    const cursor = before.results.filter((result) => result.cursor).at(-1)!.cursor;
+    const resumed = subscribeVia('multipart', gus, BY_ROOM, { roomId }, cursor);
+    await eventually(
+      async () => reservationsOf(resumed),
+      (received) => received.some(([, status]) => status === 'CANCELLED'),
+    );
+    expect(reservationsOf(resumed)).toEqual([[first.id, 'CANCELLED']]);
+  });
+});
