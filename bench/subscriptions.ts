@@ -1,6 +1,6 @@
 /**
- * npm run bench:subscriptions: with BENCH_SUBSCRIBERS (default 1,000) graphql-ws clients on one
- * router, each on its own connection, how long from a mutation's response until the last
+ * npm run bench:subscriptions: with BENCH_SUBSCRIBERS (default 1,000) clients on one router, each
+ * on its own connection (BENCH_TRANSPORT: graphql-ws, the default, sse or multipart), how long from a mutation's response until the last
  * subscriber has its event (p50/p99 over BENCH_CHANGES changes), and the router's memory.
  * A benchmark, not a test: it prints what it measures and the machine.
  *
@@ -16,7 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { registerRoom } from '../test/support/booking';
-import { connectLive, type LiveConnection } from '../test/support/liveClient';
+import { openHttpLive } from '../test/support/httpLiveClient';
+import { connectLive } from '../test/support/liveClient';
 import { eventually } from '../test/support/streams';
 import { startSystem, type TestSystem } from '../test/support/system';
 import { tokenFor } from '../test/support/tokens';
@@ -24,10 +25,15 @@ import { startMongo } from '../scripts/infra/mongo';
 import { findFreePort } from '../scripts/infra/ports';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
+/** graphql-ws (default), sse or multipart: how every subscriber connects. */
+const TRANSPORT = (process.env.BENCH_TRANSPORT ?? 'graphql-ws') as 'graphql-ws' | 'sse' | 'multipart';
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 30);
 const BEHIND = Number(process.env.BENCH_BEHIND ?? 100);
 const ROOM_CHANGED = `subscription($roomId: ID) { roomChanged(roomId: $roomId) { id name capacity } }`;
 const UPDATE_ROOM = `mutation($id: ID!, $name: String!) { updateRoom(id: $id, input: { name: $name }) { id } }`;
+
+/** A result as it arrives: SSE sends it as is, multipart inside `payload`. */
+type Payload = { readonly data?: { readonly roomChanged: { readonly name: string } } };
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -51,17 +57,37 @@ async function runCase(
   tokens: readonly (string | undefined)[],
 ): Promise<void> {
   const roomId = await registerRoom(system, host, { name: 'Bench room' });
-  const connections: LiveConnection[] = [];
+  const connections: { dispose(): unknown }[] = [];
   /** For each subscriber, when it received the payload showing each name. */
   const received = new Map<string, number[]>();
+  const receive = (name: string | undefined) => {
+    if (name) received.set(name, [...(received.get(name) ?? []), performance.now()]);
+  };
   const idle = await routerMemoryMiB(routerUrl);
-  for (const token of tokens) {
-    const connection = connectLive(routerUrl, token);
-    connections.push(connection);
-    connection.subscribe<{ roomChanged: { name: string } }>(ROOM_CHANGED, { roomId }, (result) => {
-      const name = result.data?.roomChanged.name;
-      if (name) received.set(name, [...(received.get(name) ?? []), performance.now()]);
-    });
+  if (TRANSPORT === 'graphql-ws') {
+    for (const token of tokens) {
+      const connection = connectLive(routerUrl, token);
+      connections.push(connection);
+      connection.subscribe<{ roomChanged: { name: string } }>(ROOM_CHANGED, { roomId }, (result) =>
+        receive(result.data?.roomChanged.name),
+      );
+    }
+  } else {
+    // A stream is admitted like an operation while it opens: a few at a time, not 1,000 at once.
+    for (let first = 0; first < tokens.length; first += 20) {
+      const batch = await Promise.all(
+        tokens.slice(first, first + 20).map((token) =>
+          openHttpLive(routerUrl, TRANSPORT, {
+            query: ROOM_CHANGED,
+            variables: { roomId },
+            token,
+            onMessage: ({ data }: { data: Payload & { payload?: Payload } }) =>
+              receive((TRANSPORT === 'sse' ? data : data.payload)?.data?.roomChanged.name),
+          }),
+        ),
+      );
+      connections.push(...batch.map((stream) => ({ dispose: () => stream.close() })));
+    }
   }
   await eventually(
     () => activeSubscriptions(routerUrl),
@@ -200,8 +226,13 @@ async function main() {
     : await startMongo({ dir, port: await findFreePort(), log: (line) => console.log(line) });
   process.env.TEST_MONGO_URL ??= mongo!.url;
   const system = await startSystem(['room']);
-  const router = await system.spawnRouter({ LOG_LEVEL: 'warn' });
+  const router = await system.spawnRouter({
+    LOG_LEVEL: 'warn',
+    // Every anonymous subscriber comes from this machine's address.
+    MAX_HTTP_SUBSCRIPTIONS_PER_CALLER: String(SUBSCRIBERS),
+  });
   try {
+    console.log(`transport: ${TRANSPORT}`);
     console.log(
       `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}`,
     );

@@ -47,6 +47,8 @@ export async function openHttpLive(
     readonly token?: string;
     readonly extensions?: Record<string, unknown>;
     readonly headers?: Record<string, string>;
+    /** Sees each message as it arrives (to time it). */
+    readonly onMessage?: (message: WireMessage) => void;
   },
 ): Promise<HttpLiveStream> {
   const abort = new AbortController();
@@ -106,7 +108,9 @@ export async function openHttpLive(
               continue;
             }
             const data = fields.get('data');
-            messages.push({ id: fields.get('id'), event: fields.get('event')!, data: data ? JSON.parse(data) : null });
+            const message = { id: fields.get('id'), event: fields.get('event')!, data: data ? JSON.parse(data) : null };
+            messages.push(message);
+            request.onMessage?.(message);
             if (fields.get('event') === 'complete') completed = true;
           }
         } else {
@@ -118,7 +122,10 @@ export async function openHttpLive(
             if (part === '' || !part.includes('\r\n\r\n')) continue;
             const data = JSON.parse(body) as Record<string, unknown>;
             if (Object.keys(data).length === 0) heartbeats += 1;
-            else messages.push({ event: 'part', data });
+            else {
+              messages.push({ event: 'part', data });
+              request.onMessage?.({ event: 'part', data });
+            }
           }
           // The closing delimiter after a transport error (`"payload": null`) is no completion.
           if (buffer.startsWith('--')) completed = messages.at(-1)?.data.payload !== null;
