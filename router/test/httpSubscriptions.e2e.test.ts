@@ -303,7 +303,12 @@ describe('SSE framing', () => {
 describe.each(['sse', 'multipart'] as const)('%s: a client that does not read', (transport) => {
   it('is dropped, without delaying the others', async () => {
     // A router of its own, as for the WebSocket test of the same: a heavy payload (60 aliases).
-    const router = await system.spawnRouter({ MAX_QUEUED_EVENTS_PER_SUBSCRIPTION: '5', MAX_QUERY_ALIASES: '60' });
+    // Heartbeats every 100 ms also fall while a dropped stream is ending: they must not be written.
+    const router = await system.spawnRouter({
+      MAX_QUEUED_EVENTS_PER_SUBSCRIPTION: '5',
+      MAX_QUERY_ALIASES: '60',
+      SUBSCRIPTION_KEEPALIVE_MS: '100',
+    });
     cleanups.push(() => router.stop());
     const everyRoom = await wire(transport, { query: ROOM_CHANGED }, router.url);
     await untilSubscribed(1, router.url);

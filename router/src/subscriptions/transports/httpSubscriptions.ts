@@ -138,6 +138,7 @@ export function httpSubscriptions(live: LiveSubscriptions, options: HttpSubscrip
 class LiveStream {
   private interrupted = false;
   private results: AsyncIterableIterator<ExecutionResult> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly res: ServerResponse,
@@ -149,22 +150,24 @@ class LiveStream {
     this.results = results;
     const { res, format } = this;
     res.once('close', () => void results.return?.());
+    // One stream's failure ends that stream, never the router (an 'error' nobody listens to would).
+    res.on('error', () => res.destroy());
     res.writeHead(200, format.headers);
     res.write(format.opening());
     // An open stream is no operation in progress: it gives its turn back, and waits without one.
     leaveAdmission(res);
-    const heartbeat = setInterval(() => res.write(format.heartbeat()), this.heartbeatMs);
+    this.heartbeat = setInterval(() => this.write(format.heartbeat()), this.heartbeatMs);
     try {
       for (;;) {
         const next = await results.next();
-        if (next.done || this.interrupted || res.destroyed) break;
+        if (next.done || this.isOver) break;
         // The next event is taken only once this one is on its way: a client that does not read
         // lets its events queue in the live layer, which drops it past the limit.
-        if (!res.write(format.result(next.value))) await drained(res);
+        if (!this.write(format.result(next.value)) && !this.isOver) await drained(res);
       }
-      if (!this.interrupted && !res.writableEnded) res.end(format.completed());
+      if (!this.isOver) res.end(format.completed());
     } finally {
-      clearInterval(heartbeat);
+      clearInterval(this.heartbeat);
     }
   }
 
@@ -172,10 +175,20 @@ class LiveStream {
   interrupt(error: GraphQLError): void {
     if (this.interrupted) return;
     this.interrupted = true;
+    clearInterval(this.heartbeat);
     void this.results?.return?.();
     if (!this.res.writableEnded) this.res.end(this.format.interrupted(error));
     // A client that reads nothing may not take the end either.
     setTimeout(() => this.res.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  private get isOver(): boolean {
+    return this.interrupted || this.res.writableEnded || this.res.destroyed;
+  }
+
+  /** False when the client's buffers are full (wait for `drain`), or the stream is over. */
+  private write(chunk: string): boolean {
+    return !this.isOver && this.res.write(chunk);
   }
 }
 
