@@ -3,6 +3,7 @@ import { ROOM_EVENTS } from '@roombook/contracts';
 import { NetworkError, createClient, type Client as SseClient, type ExecutionResult } from 'graphql-sse';
 import { publishEvents } from '../../subgraphs/dashboard/test/eventHistory';
 import { CANCEL, registerRoom, stayBooker } from '../../test/support/booking';
+import { postGraphQL } from '../../test/support/graphqlClient';
 import { openHttpLive, type HttpLiveStream, type HttpTransport } from '../../test/support/httpLiveClient';
 import { eventually, readStream } from '../../test/support/streams';
 import { startSystem, type TestSystem } from '../../test/support/system';
@@ -13,6 +14,8 @@ const RESERVATION_CHANGED = `subscription($roomId: ID, $reservationId: ID) {
 }`;
 const ROOM_CHANGED = `subscription($roomId: ID) { roomChanged(roomId: $roomId) { id name reviewCount } }`;
 const DASHBOARD_UPDATED = `subscription($roomId: ID) { dashboardUpdated(roomId: $roomId) { roomId } }`;
+/** What Apollo Client's HttpLink accepts for a query (for a subscription it puts multipart first). */
+const ACCEPT_QUERY = 'application/graphql-response+json,application/json;q=0.9';
 const UPDATE_ROOM = `mutation($id: ID!, $name: String!) { updateRoom(id: $id, input: { name: $name }) { id } }`;
 
 type Data = Record<string, any>;
@@ -242,14 +245,35 @@ describe.each(['sse', 'multipart'] as const)('%s: refusals as over HTTP', (trans
     expect(stream.refusal!.errors[0].message).toBe(overHttp.errors![0].message);
   });
 
-  it('answers 400 with the codes of HTTP for a document that does not fit the schema', async () => {
+  it('answers a document that does not fit the schema with the status and codes of HTTP', async () => {
     const invalid = 'subscription { roomChanged { noSuchField } }';
     const stream = await wire(transport, { query: invalid });
-    const overHttp = await system.graphql(invalid);
+    // Over HTTP, with what the same client accepts for a query (graphql-sse: anything).
+    const overHttp = await postGraphQL(
+      system.routerUrl,
+      invalid,
+      {},
+      transport === 'sse' ? {} : { accept: ACCEPT_QUERY },
+    );
     expect(stream.status).toBe(400);
     expect(stream.status).toBe(overHttp.status);
+    expect(stream.contentType).toBe(
+      transport === 'sse' ? 'application/json; charset=utf-8' : 'application/graphql-response+json; charset=utf-8',
+    );
     expect(stream.refusal!.errors.map((error) => error.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(overHttp.errors!.map((error) => error.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+  });
+
+  it('answers 200 with the errors, as HTTP does, a legacy client that prefers application/json', async () => {
+    const invalid = 'subscription { roomChanged { noSuchField } }';
+    const accept =
+      transport === 'sse' ? 'text/event-stream' : 'multipart/mixed;subscriptionSpec="1.0", application/json';
+    const stream = await wire(transport, { query: invalid, headers: { accept } });
+    const overHttp = await postGraphQL(system.routerUrl, invalid, {}, { accept: 'application/json' });
+    expect(overHttp.status).toBe(200);
+    // SSE clients accept no JSON type: they get the 400.
+    expect(stream.status).toBe(transport === 'sse' ? 400 : 200);
+    expect(stream.refusal!.errors.map((error) => error.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });
 
   it('bounds the streams one caller holds open', async () => {

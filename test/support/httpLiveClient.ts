@@ -8,7 +8,8 @@ export type HttpTransport = 'sse' | 'multipart';
 export const ACCEPT: Record<HttpTransport, string> = {
   sse: 'text/event-stream',
   // What Apollo Client's HttpLink sends for a subscription.
-  multipart: 'multipart/mixed;boundary=graphql;subscriptionSpec=1.0,application/json',
+  multipart:
+    'multipart/mixed;boundary=graphql;subscriptionSpec=1.0,application/graphql-response+json,application/json;q=0.9',
 };
 
 export interface WireMessage {

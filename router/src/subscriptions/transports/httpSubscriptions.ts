@@ -11,6 +11,7 @@ import {
 } from 'graphql';
 import { authenticatedCallerOf, type UserAuthenticator } from '../../authentication';
 import { leaveAdmission } from '../../loadShedding';
+import { MEDIA_TYPES } from '../../pipeline/graphqlHttp';
 import type { LiveCaller, LiveRequest, LiveSubscriptions } from '../liveServer';
 import { MULTIPART_HEARTBEAT_MAX_MS, acceptsMultipartSubscription, multipartFormat } from './multipart';
 import { sseFormat } from './sse';
@@ -268,15 +269,18 @@ function plainObject(value: unknown): Record<string, unknown> | undefined {
 }
 
 /**
- * Errors before any stream, as the router answers them over HTTP: the same status, and
- * `application/graphql-response+json` when the client accepts it (Apollo Client does).
+ * Errors before any stream, as the router answers them over HTTP (pipeline/graphqlHttp.ts): in
+ * the GraphQL media type the client prefers, and for a request that cannot run (400) the status
+ * 200 to a client that prefers application/json, as GraphQL over HTTP asks of legacy clients.
+ * An SSE client accepts neither type: it gets application/json, with the status.
  */
 function answerErrors(req: Request, res: Response, status: number, errors: readonly GraphQLError[]): void {
-  const graphqlResponse = /application\/graphql-response\+json/i.test(req.header('accept') ?? '');
+  const preferred = req.accepts([MEDIA_TYPES.json, MEDIA_TYPES.graphqlResponse]);
+  const legacyJson = preferred === MEDIA_TYPES.json && /application\/json/i.test(req.header('accept') ?? '');
   const body: { errors: GraphQLFormattedError[] } = { errors: errors.map((error) => error.toJSON()) };
   res
-    .status(status)
-    .type(graphqlResponse ? 'application/graphql-response+json; charset=utf-8' : 'application/json; charset=utf-8')
+    .status(status === 400 && legacyJson ? 200 : status)
+    .type(`${preferred || MEDIA_TYPES.json}; charset=utf-8`)
     .send(JSON.stringify(body));
 }
 
