@@ -168,6 +168,7 @@ it('serves a subscription at the limit: its payload is not checked again, per ev
     }
     expect(result).toEqual({
       data: { roomChanged: expect.objectContaining({ id: roomId, name14: expect.stringMatching(/^Watched/) }) },
+      extensions: { cursor: expect.any(String) },
     });
   } finally {
     await live.dispose();
