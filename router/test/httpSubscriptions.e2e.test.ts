@@ -556,49 +556,53 @@ describe.each(['sse', 'multipart'] as const)('%s: resume', (transport) => {
   });
 });
 
-describe('a draining router (SIGTERM) loses nothing', () => {
+describe('a router that drains (SIGTERM) or dies (SIGKILL) loses nothing', () => {
   const BY_ROOM = `subscription($roomId: ID) { reservationStatusChanged(roomId: $roomId) { id status } }`;
 
-  it("graphql-sse's client reconnects by itself, elsewhere, and resumes with Last-Event-ID", async () => {
-    const roomId = await registerRoom(system, hana);
-    const draining = await system.spawnRouter();
-    let stopped = false;
-    cleanups.push(() => (stopped ? undefined : draining.stop()));
-    // The load balancer: the first connection reaches the router about to drain, the next one another.
-    const urls = [draining.url, system.routerUrl];
-    let connections = 0;
-    let reconnect: () => void = () => undefined;
-    const tap = sseClient({
-      token: gus,
-      url: () => urls[Math.min(connections++, 1)],
-      retryAttempts: 1,
-      resume: true,
-      reconnectAfter: new Promise((resolve) => (reconnect = resolve)),
-    }).subscribe(BY_ROOM, { roomId });
-    await untilSubscribed(1, draining.url);
-    const first = await bookStay(roomId, gus);
-    await eventually(
-      async () => tap.results.length,
-      (count) => count === 2,
-    );
-    await draining.stop();
-    stopped = true;
-    // Changed while the client is away (its backoff before it reconnects).
-    expect((await system.graphql(CANCEL, { id: first.id }, gus)).errors).toBeUndefined();
-    await untilStored([['ReservationCancelled', first.id]]);
-    reconnect();
-    await eventually(
-      async () => tap.results.map((result) => result.data?.reservationStatusChanged.status),
-      (statuses) => statuses.includes('CANCELLED'),
-    );
-    expect(connections).toBe(2);
-    // What it had, then what changed meanwhile, once, in its current state.
-    expect(tap.results.map((result) => result.data?.reservationStatusChanged)).toEqual([
-      { id: first.id, status: expect.any(String) },
-      { id: first.id, status: 'CONFIRMED' },
-      { id: first.id, status: 'CANCELLED' },
-    ]);
-  });
+  it.each(['drained (SIGTERM)', 'killed (SIGKILL)'] as const)(
+    "graphql-sse's client reconnects by itself to another router when its router is %s, and resumes with Last-Event-ID",
+    async (how) => {
+      const roomId = await registerRoom(system, hana);
+      const draining = await system.spawnRouter();
+      let stopped = false;
+      cleanups.push(() => (stopped ? undefined : draining.stop()));
+      // The load balancer: the first connection reaches the router about to drain, the next one another.
+      const urls = [draining.url, system.routerUrl];
+      let connections = 0;
+      let reconnect: () => void = () => undefined;
+      const tap = sseClient({
+        token: gus,
+        url: () => urls[Math.min(connections++, 1)],
+        retryAttempts: 1,
+        resume: true,
+        reconnectAfter: new Promise((resolve) => (reconnect = resolve)),
+      }).subscribe(BY_ROOM, { roomId });
+      await untilSubscribed(1, draining.url);
+      const first = await bookStay(roomId, gus);
+      await eventually(
+        async () => tap.results.length,
+        (count) => count === 2,
+      );
+      if (how === 'killed (SIGKILL)') await draining.kill();
+      else await draining.stop();
+      stopped = true;
+      // Changed while the client is away (its backoff before it reconnects).
+      expect((await system.graphql(CANCEL, { id: first.id }, gus)).errors).toBeUndefined();
+      await untilStored([['ReservationCancelled', first.id]]);
+      reconnect();
+      await eventually(
+        async () => tap.results.map((result) => result.data?.reservationStatusChanged.status),
+        (statuses) => statuses.includes('CANCELLED'),
+      );
+      expect(connections).toBe(2);
+      // What it had, then what changed meanwhile, once, in its current state.
+      expect(tap.results.map((result) => result.data?.reservationStatusChanged)).toEqual([
+        { id: first.id, status: expect.any(String) },
+        { id: first.id, status: 'CONFIRMED' },
+        { id: first.id, status: 'CANCELLED' },
+      ]);
+    },
+  );
 
   it('Apollo Client, told SERVICE_UNAVAILABLE, subscribes again with resumeFrom and misses nothing', async () => {
     const roomId = await registerRoom(system, hana);
