@@ -91,7 +91,7 @@ export function httpSubscriptions(live: LiveSubscriptions, options: HttpSubscrip
       answerErrors(req, res, httpStatusFor(error.code), [coded(error.code, error.message)]);
       return;
     }
-    const key = callerKey(caller.identity, req.socket.remoteAddress);
+    const key = callerKey(caller.identity, req.ip ?? req.socket.remoteAddress);
     const held = perCaller.get(key) ?? 0;
     if (held >= options.maxPerCaller) {
       answerErrors(req, res, 400, [
