@@ -75,8 +75,9 @@ export async function startRouter(
   const { gateway } = subgraphs;
   // @apollo/gateway loads the supergraph; its planner plans, and the router's own executor runs the plans.
   let supergraph: { apiSchema: GraphQLSchema; plans: OperationPlans } | undefined;
-  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
-    supergraph = { apiSchema, plans: new OperationPlans(coreSupergraphSdl, apiSchema) };
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    const plans = new OperationPlans(coreSupergraphSdl);
+    supergraph = { apiSchema: plans.apiSchema, plans };
   });
   await gateway.load();
   supergraphLoaded = true;

@@ -9,12 +9,13 @@ import {
   type FieldNode,
   type GraphQLFormattedError,
   type GraphQLSchema,
+  type SelectionNode,
 } from 'graphql';
 import type { RouterContext } from '../gateway';
 import type { SubgraphClient } from '../subgraphClient';
 import { deepMerge, type Data } from './deepMerge';
-import type { PreparedFetch, PreparedPlan, Step } from './preparedPlan';
-import { shapeResponse, type FieldShape, type OperationShapes } from './responseShape';
+import type { DeferredStep, PreparedFetch, PreparedPlan, Step } from './preparedPlan';
+import { shapeResponse, type DeferredFragment, type FieldShape, type OperationShapes } from './responseShape';
 
 /** The span names @apollo/gateway used, so traces read as before. */
 export const tracer = trace.getTracer('roombook-router');
@@ -51,6 +52,24 @@ interface Run {
   readonly supergraphSchema: GraphQLSchema;
   readonly data: Data;
   readonly errors: GraphQLError[];
+  /** Set when the client takes the answer in parts: the deferred blocks under way. */
+  readonly deferrals?: Deferrals;
+}
+
+/** One subsequent payload of an incremental answer (deferSpec=20220824). */
+export interface SubsequentResult {
+  readonly incremental: readonly {
+    readonly data: Data | null;
+    readonly path: readonly (string | number)[];
+    readonly errors?: readonly GraphQLError[];
+  }[];
+  readonly hasNext: boolean;
+}
+
+export interface IncrementalResult {
+  readonly initial: PlanResult;
+  /** Absent when the plan deferred nothing (the initial result is the whole answer). */
+  readonly subsequent: AsyncIterable<SubsequentResult> | undefined;
 }
 
 /**
@@ -83,6 +102,101 @@ export async function executePlan(
   });
 }
 
+/**
+ * Runs a plan whose answer the client takes in parts: the initial result once the plan's primary
+ * fetches are done, then one payload per batch of deferred blocks as they complete. Each payload
+ * carries the response so far at the root (path []), shaped with the @defer fragments whose blocks
+ * are done: a client merges it into what it has; the blocks' own errors come with it.
+ */
+export async function executeIncremental(
+  prepared: PreparedPlan,
+  request: PlanRequest,
+  clients: ReadonlyMap<string, SubgraphClient>,
+  schemas: { readonly api: GraphQLSchema; readonly supergraph: GraphQLSchema },
+): Promise<IncrementalResult> {
+  if (!prepared.hasDefer)
+    return { initial: await executePlan(prepared, request, clients, schemas), subsequent: undefined };
+  const data: Data = {};
+  const introspection = (field: FieldShape) => introspect(schemas.api, request.shapes, field, request.coerced);
+  const shaped = (left: ReadonlySet<SelectionNode>, problems: GraphQLError[]) =>
+    shapeResponse(request.shapes.shapeFor(request.coerced, request.removed, left), data, introspection, problems);
+  const deferrals = new Deferrals(request.shapes.deferredFragments(request.coerced), (left, errors) => ({
+    data: shaped(left, []),
+    path: [],
+    ...(errors.length ? { errors } : {}),
+  }));
+  const run: Run = { request, clients, supergraphSchema: schemas.supergraph, data, errors: [], deferrals };
+  if (prepared.step) await runStep(run, prepared.step, { path: [], objects: [data] });
+  const valueCompletion: GraphQLError[] = [];
+  const initial = shaped(deferrals.left(), valueCompletion);
+  return {
+    initial: { data: initial, errors: run.errors, valueCompletion: run.errors.length ? [] : valueCompletion },
+    subsequent: deferrals.parts(),
+  };
+}
+
+type Incremental = SubsequentResult['incremental'][number];
+
+/** The deferred blocks of one request under way, and the payloads of those done. */
+class Deferrals {
+  #pending = 0;
+  readonly #ready: Incremental[] = [];
+  #wake: (() => void) | undefined;
+  /** Fragments whose blocks are not done yet (left out of what is shaped). */
+  readonly #left: Set<SelectionNode>;
+
+  constructor(
+    private readonly fragments: readonly DeferredFragment[],
+    private readonly payload: (left: ReadonlySet<SelectionNode>, errors: GraphQLError[]) => Incremental,
+  ) {
+    this.#left = new Set(fragments.map((fragment) => fragment.node));
+  }
+
+  left(): ReadonlySet<SelectionNode> {
+    return new Set(this.#left);
+  }
+
+  /** Runs one deferred block; when it is done, its fragment joins the answer in a payload. */
+  start(block: DeferredStep, run: (errors: GraphQLError[]) => Promise<void>): void {
+    this.#pending += 1;
+    const errors: GraphQLError[] = [];
+    void run(errors)
+      .catch((error: unknown) => errors.push(asGraphQLError(error)))
+      .then(() => {
+        this.#pending -= 1;
+        const fragment = this.#fragmentOf(block);
+        if (fragment) this.#left.delete(fragment.node);
+        // Blocks that matched no fragment are answered with the last payload, which leaves nothing out.
+        if (this.#pending === 0) this.#left.clear();
+        this.#ready.push(this.payload(this.#left, errors));
+        this.#wake?.();
+      });
+  }
+
+  /** The operation's @defer fragment a block of the plan delivers: by its label, else by its place. */
+  #fragmentOf(block: DeferredStep): DeferredFragment | undefined {
+    const fieldPath = block.path.filter((key) => !String(key).startsWith('... on '));
+    return this.fragments.find(
+      (fragment) =>
+        this.#left.has(fragment.node) &&
+        (block.label !== undefined
+          ? fragment.label === block.label
+          : fragment.label === undefined &&
+            fragment.fieldPath.length === fieldPath.length &&
+            fragment.fieldPath.every((key, index) => key === fieldPath[index])),
+    );
+  }
+
+  async *parts(): AsyncGenerator<SubsequentResult> {
+    while (this.#pending > 0 || this.#ready.length) {
+      if (!this.#ready.length) await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
+      const incremental = this.#ready.splice(0);
+      if (incremental.length) yield { incremental, hasNext: this.#pending > 0 };
+    }
+  }
+}
+
 async function runStep(run: Run, step: Step, cursor: Cursor): Promise<void> {
   switch (step.kind) {
     case 'Sequence':
@@ -109,6 +223,16 @@ async function runStep(run: Run, step: Step, cursor: Cursor): Promise<void> {
       return;
     }
     case 'Defer':
+      if (run.deferrals) {
+        // In parts: the primary now; each deferred block under way, delivered when done.
+        if (step.primary) await runStep(run, step.primary, cursor);
+        for (const deferred of step.deferred) {
+          run.deferrals.start(deferred, async (errors) => {
+            if (deferred.step) await runStep({ ...run, errors }, deferred.step, cursor);
+          });
+        }
+        return;
+      }
       // Answered in one response (the client did not ask for parts): everything, in plan order
       // (a deferred part may use what an earlier one fetched).
       if (step.primary) await runStep(run, step.primary, cursor);

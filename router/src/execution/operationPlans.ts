@@ -21,13 +21,14 @@ export class OperationPlans {
   readonly #apiSchema: Schema;
   readonly #plans = new LRUCache<string, PreparedPlan>({ max: MAX_PLANS });
 
-  constructor(
-    supergraphSdl: string,
-    readonly apiSchema: GraphQLSchema,
-  ) {
+  /** The API schema, with the @defer directive the planner plans (validation must know it). */
+  readonly apiSchema: GraphQLSchema;
+
+  constructor(supergraphSdl: string) {
     const supergraph = Supergraph.build(supergraphSdl);
     this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
     this.#apiSchema = supergraph.apiSchema();
+    this.apiSchema = this.#apiSchema.toGraphQLJSSchema({ includeDefer: true });
     this.#planner = new QueryPlanner(supergraph, { incrementalDelivery: { enableDefer: true } });
   }
 

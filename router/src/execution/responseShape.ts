@@ -17,8 +17,12 @@ import {
   type GraphQLOutputType,
   type GraphQLSchema,
   type SelectionSetNode,
+  type SelectionNode,
+  type InlineFragmentNode,
+  type FragmentSpreadNode,
   type DocumentNode,
   type OperationDefinitionNode,
+  type ValueNode,
 } from 'graphql';
 import { conditionVariables, skipped } from './conditions';
 
@@ -41,6 +45,16 @@ interface ShapeContext {
   /** The values of the variables @skip and @include read: shapes are built per set of those values. */
   readonly conditions: Readonly<Record<string, unknown>>;
   readonly removed: ReadonlySet<FieldNode>;
+  /** @defer fragments left out (their fields are delivered in a later part). */
+  readonly deferred: ReadonlySet<SelectionNode>;
+}
+
+/** A fragment of the operation with an active @defer: where it sits, and its label. */
+export interface DeferredFragment {
+  readonly node: InlineFragmentNode | FragmentSpreadNode;
+  readonly label: string | undefined;
+  /** The response names of the fields above it. */
+  readonly fieldPath: readonly string[];
 }
 
 /**
@@ -69,8 +83,15 @@ export class OperationShapes {
     this.#conditionVariables = conditionVariables(document);
   }
 
-  /** The shape for these (coerced) variables, and these fields removed by authorization. */
-  shapeFor(variables: Readonly<Record<string, unknown>>, removed: ReadonlySet<FieldNode> = NONE): SelectionShape {
+  /**
+   * The shape for these (coerced) variables, these fields removed by authorization, and these
+   * @defer fragments left out (an incremental answer's parts).
+   */
+  shapeFor(
+    variables: Readonly<Record<string, unknown>>,
+    removed: ReadonlySet<FieldNode> = NONE,
+    deferred: ReadonlySet<SelectionNode> = NONE,
+  ): SelectionShape {
     const conditions: Record<string, unknown> = {};
     let key = '';
     for (const name of this.#conditionVariables) {
@@ -79,10 +100,11 @@ export class OperationShapes {
     }
     // A removed field is told by its place in the document (the document is kept, so are its nodes).
     if (removed.size) key += `|${[...removed].map((node) => node.loc?.start ?? -1).join(',')}`;
+    if (deferred.size) key += `|d${[...deferred].map((node) => node.loc?.start ?? -1).join(',')}`;
     let shape = this.#shapes.get(key);
     if (!shape) {
       shape = new SelectionShape(
-        { schema: this.schema, fragments: this.fragments, conditions, removed },
+        { schema: this.schema, fragments: this.fragments, conditions, removed, deferred },
         this.rootType,
         [this.operation.selectionSet],
       );
@@ -90,9 +112,46 @@ export class OperationShapes {
     }
     return shape;
   }
+
+  /** The fragments with an active @defer (not @defer(if: false), nor @skip-ped), in document order. */
+  deferredFragments(variables: Readonly<Record<string, unknown>>): DeferredFragment[] {
+    const found: DeferredFragment[] = [];
+    const visit = (selectionSet: SelectionSetNode, fieldPath: readonly string[]) => {
+      for (const selection of selectionSet.selections) {
+        if (skipped(selection, variables)) continue;
+        if (selection.kind === Kind.FIELD) {
+          if (selection.selectionSet)
+            visit(selection.selectionSet, [...fieldPath, selection.alias?.value ?? selection.name.value]);
+          continue;
+        }
+        const defer = selection.directives?.find((directive) => directive.name.value === 'defer');
+        if (defer && deferActive(defer.arguments, variables)) {
+          const label = defer.arguments?.find((argument) => argument.name.value === 'label')?.value;
+          found.push({ node: selection, label: label?.kind === Kind.STRING ? label.value : undefined, fieldPath });
+        }
+        const selections =
+          selection.kind === Kind.INLINE_FRAGMENT
+            ? selection.selectionSet
+            : this.fragments.get(selection.name.value)?.selectionSet;
+        if (selections) visit(selections, fieldPath);
+      }
+    };
+    visit(this.operation.selectionSet, []);
+    return found;
+  }
 }
 
-const NONE: ReadonlySet<FieldNode> = new Set();
+function deferActive(
+  args: readonly { readonly name: { readonly value: string }; readonly value: ValueNode }[] | undefined,
+  variables: Readonly<Record<string, unknown>>,
+): boolean {
+  const condition = args?.find((argument) => argument.name.value === 'if')?.value;
+  if (!condition) return true;
+  if (condition.kind === Kind.VARIABLE) return variables[condition.name.value] !== false;
+  return !(condition.kind === Kind.BOOLEAN && !condition.value);
+}
+
+const NONE: ReadonlySet<never> = new Set();
 
 /**
  * The selections of one composite position of the operation, and, per runtime type met there, the
@@ -127,7 +186,7 @@ export class SelectionShape {
     const grouped = new Map<string, FieldNode[]>();
     const visit = (selectionSet: SelectionSetNode) => {
       for (const selection of selectionSet.selections) {
-        if (skipped(selection, this.context.conditions)) continue;
+        if (skipped(selection, this.context.conditions) || this.context.deferred.has(selection)) continue;
         if (selection.kind === Kind.FIELD) {
           const key = selection.alias?.value ?? selection.name.value;
           const nodes = grouped.get(key);

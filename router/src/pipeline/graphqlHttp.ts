@@ -61,9 +61,10 @@ async function handle(options: Parameters<typeof graphqlHttpHandler>[0], req: Re
     const answer = await options.pipeline.run(
       request,
       { identity, clientGone: clientGone(res) },
-      { limits: true, allowMutation: req.method !== 'GET' },
+      { limits: true, allowMutation: req.method !== 'GET', incremental: acceptsDeferParts(req) },
     );
-    send(res, media, answer);
+    if (answer.subsequent) await sendParts(res, answer);
+    else send(res, media, answer);
   } catch (error) {
     if (!(error instanceof RequestError)) throw error;
     const answer = options.pipeline.refused(error);
@@ -81,6 +82,39 @@ function send(res: Response, media: ResponseMedia, answer: OperationAnswer): voi
     .set(answer.headers)
     .set('content-type', `${media.type}; charset=utf-8`)
     .send(JSON.stringify(answer.result));
+}
+
+/** The multipart boundary Apollo Router uses, and Apollo Client's reader expects of deferSpec=20220824. */
+const BOUNDARY = '-';
+const PART_HEADER = 'content-type: application/json; charset=utf-8\r\n\r\n';
+
+/**
+ * Whether the client takes an answer in parts: its Accept names multipart/mixed with
+ * deferSpec=20220824, as Apollo Client sends (`multipart/mixed;deferSpec=20220824,application/json`).
+ */
+function acceptsDeferParts(req: Request): boolean {
+  return (req.header('accept') ?? '').split(',').some((range) => {
+    const [type, ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
+    return (
+      type === 'multipart/mixed' &&
+      parameters.some((parameter) => parameter.replace(/\s/g, '') === 'deferspec=20220824')
+    );
+  });
+}
+
+/** An answer in parts: multipart/mixed, each part a JSON payload written as soon as it is ready. */
+async function sendParts(res: Response, answer: OperationAnswer): Promise<void> {
+  res
+    .status(answer.status)
+    .set(answer.headers)
+    .set('content-type', `multipart/mixed; boundary="${BOUNDARY}"; deferSpec=20220824`);
+  // Each part is followed by the next delimiter at once: a reader knows a part is whole when it sees one.
+  res.write(`\r\n--${BOUNDARY}\r\n${PART_HEADER}${JSON.stringify(answer.result)}\r\n--${BOUNDARY}`);
+  for await (const part of answer.subsequent!) {
+    if (res.destroyed) continue;
+    res.write(`\r\n${PART_HEADER}${JSON.stringify(part)}\r\n--${BOUNDARY}`);
+  }
+  res.end('--\r\n');
 }
 
 interface ResponseMedia {

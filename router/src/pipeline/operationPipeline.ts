@@ -19,7 +19,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { LRUCache } from 'lru-cache';
-import { executePlan, tracer } from '../execution/executePlan';
+import { executeIncremental, executePlan, tracer, type SubsequentResult } from '../execution/executePlan';
 import type { OperationPlans } from '../execution/operationPlans';
 import type { PreparedPlan } from '../execution/preparedPlan';
 import { OperationShapes } from '../execution/responseShape';
@@ -76,6 +76,17 @@ export interface OperationAnswer {
   readonly result: ExecutionResult;
   readonly operationName: string | undefined;
   readonly operationType: string;
+  /** The later payloads of an answer in parts (@defer, when the client takes parts), errors formatted. */
+  readonly subsequent?: AsyncIterable<FormattedSubsequentResult>;
+}
+
+export interface FormattedSubsequentResult {
+  readonly incremental: readonly {
+    readonly data: unknown;
+    readonly path: readonly (string | number)[];
+    readonly errors?: readonly GraphQLFormattedError[];
+  }[];
+  readonly hasNext: boolean;
 }
 
 export interface PipelineOptions {
@@ -144,7 +155,12 @@ export class OperationPipeline {
   async run(
     request: OperationRequest,
     context: RouterContext,
-    options: { readonly limits: boolean; readonly allowMutation: boolean },
+    options: {
+      readonly limits: boolean;
+      readonly allowMutation: boolean;
+      /** The client takes an answer in parts (multipart/mixed, deferSpec=20220824): @defer is honoured. */
+      readonly incremental?: boolean;
+    },
   ): Promise<OperationAnswer> {
     const started = performance.now();
     let operationName: string | undefined;
@@ -170,9 +186,25 @@ export class OperationPipeline {
               },
             );
           }
-          const result = await this.#execute(request, context, document, operation, text, options.limits);
+          const { result, subsequent } = await this.#execute(
+            request,
+            context,
+            document,
+            operation,
+            text,
+            options.limits,
+            options.incremental ?? false,
+          );
           if (result.errors?.length) span.setStatus({ code: SpanStatusCode.ERROR });
-          return { status: 200, documentError: false, headers: {}, result, operationName, operationType };
+          return {
+            status: 200,
+            documentError: false,
+            headers: {},
+            result,
+            operationName,
+            operationType,
+            ...(subsequent ? { subsequent: this.#formattedParts(subsequent) } : {}),
+          };
         } finally {
           span.end();
         }
@@ -310,7 +342,8 @@ export class OperationPipeline {
     operation: OperationDefinitionNode,
     text: string,
     limits: boolean,
-  ): Promise<ExecutionResult> {
+    incremental: boolean,
+  ): Promise<{ result: ExecutionResult; subsequent: AsyncIterable<SubsequentResult> | undefined }> {
     const { apiSchema, plans } = this.options.supergraph();
     const variables = request.variables ?? {};
     if (limits) {
@@ -335,20 +368,39 @@ export class OperationPipeline {
       );
       shapes = this.#shapesOf(apiSchema, document, operation);
     }
-    const { data, errors, valueCompletion } = await executePlan(
-      prepared,
-      { variables, coerced: coerced.coerced, context, shapes, removed: authorized.removed },
-      this.options.clients,
-      { api: apiSchema, supergraph: plans.supergraphSchema },
-    );
+    const planRequest = { variables, coerced: coerced.coerced, context, shapes, removed: authorized.removed };
+    const planSchemas = { api: apiSchema, supergraph: plans.supergraphSchema };
+    const { initial, subsequent } = incremental
+      ? await executeIncremental(prepared, planRequest, this.options.clients, planSchemas)
+      : { initial: await executePlan(prepared, planRequest, this.options.clients, planSchemas), subsequent: undefined };
+    const { data, errors, valueCompletion } = initial;
     errors.push(...authorized.errors);
     return {
-      ...(errors.length ? { errors } : {}),
-      data,
-      ...(valueCompletion.length
-        ? { extensions: { valueCompletion: valueCompletion.map((error) => error.toJSON()) } }
-        : {}),
+      result: {
+        ...(errors.length ? { errors } : {}),
+        data,
+        ...(valueCompletion.length
+          ? { extensions: { valueCompletion: valueCompletion.map((error) => error.toJSON()) } }
+          : {}),
+        ...(subsequent ? { hasNext: true } : {}),
+      },
+      subsequent,
     };
+  }
+
+  async *#formattedParts(parts: AsyncIterable<SubsequentResult>): AsyncGenerator<FormattedSubsequentResult> {
+    for await (const part of parts) {
+      yield {
+        incremental: part.incremental.map(({ data, path, errors }) => ({
+          data,
+          path,
+          ...(errors?.length
+            ? { errors: errors.map((error) => this.options.formatError(formatOf(error), error)) }
+            : {}),
+        })),
+        hasNext: part.hasNext,
+      };
+    }
   }
 
   #shapesOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): OperationShapes {
@@ -367,6 +419,7 @@ export class OperationPipeline {
         : {}),
       ...(result.data !== undefined ? { data: result.data } : {}),
       ...(result.extensions ? { extensions: result.extensions } : {}),
+      ...((result as { hasNext?: boolean }).hasNext ? { hasNext: true } : {}),
     };
   }
 }
