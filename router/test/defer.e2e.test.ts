@@ -150,8 +150,8 @@ it('lets Apollo Client, with its HttpLink, read the initial fields first and the
       client.watchQuery({ query: gql(ROOM_DEFERRED), variables: { id: roomId } }).subscribe({
         next: (result) => {
           if (!result.data) return;
-          if ((result.data as Payload).room?.name) show(result.data as Payload);
-          if ((result.data as Payload).room?.isAvailable !== undefined) resolve(result.data as Payload);
+          if ((result.data as Payload).room?.name) show(result.data);
+          if ((result.data as Payload).room?.isAvailable !== undefined) resolve(result.data);
         },
         error: reject,
       });
