@@ -46,7 +46,9 @@ async function handle(options: Parameters<typeof graphqlHttpHandler>[0], req: Re
     res.type('html').send(await options.landingPage());
     return;
   }
-  const media = responseMedia(req);
+  const parts = acceptsDeferParts(req);
+  // A client that takes parts only is answered JSON when its operation defers nothing.
+  const media = responseMedia(req) ?? (parts ? { type: MEDIA_TYPES.json, legacyJson: false } : undefined);
   try {
     if (!media) {
       throw new RequestError(
@@ -61,7 +63,7 @@ async function handle(options: Parameters<typeof graphqlHttpHandler>[0], req: Re
     const answer = await options.pipeline.run(
       request,
       { identity, clientGone: clientGone(res) },
-      { limits: true, allowMutation: req.method !== 'GET', incremental: acceptsDeferParts(req) },
+      { limits: true, allowMutation: req.method !== 'GET', incremental: parts },
     );
     if (answer.subsequent) await sendParts(res, answer);
     else send(res, media, answer);
