@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { OutboxEntry } from '@roombook/contracts';
 import { Conflict, NotFound } from '../errors';
 import type { AggregateLock } from './aggregateLock';
@@ -26,13 +27,16 @@ export interface Handled<State> {
 }
 
 const DEFAULT_MAX_ATTEMPTS = 5;
+/** The longest pause between two attempts after a lost versioned save. */
+const MAX_BACKOFF_MS = 250;
 
 /**
  * The one way an aggregate changes after its insert: load it, decide (a pure function: the next
  * state and its events, or null for no change), save both in one versioned write, and decide
- * again on a version conflict. Missing: NotFound. Still conflicting after the last attempt:
- * Conflict (the contract's CONFLICT; the client may retry). Runs under the aggregate's lock, so
- * within one process concurrent commands queue instead of conflicting (see AggregateLock).
+ * again on a version conflict, after a short random pause. Missing: NotFound. Still conflicting
+ * after the last attempt: Conflict (the contract's CONFLICT; the client may retry). Runs under the
+ * aggregate's lock, so within one process concurrent commands queue instead of conflicting (see
+ * AggregateLock).
  *
  * A caller that holds the aggregate as it just wrote it (a use case right after its insert) passes
  * it as `known`: the first attempt decides on it without reading it back, and the versioned save
@@ -58,6 +62,10 @@ export class CommandHandler<State extends Versioned> {
         if (await this.store.update(decision.state, current.version, decision.events)) {
           return { state: decision.state, changed: true };
         }
+        // Another process saved first. Trying again at once would meet it again at the same
+        // moment: two writers of one row (a rebuild beside a live consumer) could lose to each
+        // other every time. A random pause, growing with each loss, lets one of them through.
+        if (attempt < this.maxAttempts) await sleep(Math.random() * Math.min(MAX_BACKOFF_MS, 10 * 2 ** attempt));
       }
       throw new Conflict(`${this.entity} ${id} was changed concurrently ${this.maxAttempts} times in a row; try again`);
     });
