@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
+import { readSubgraphSchema } from '@roombook/kernel';
 import { SUBGRAPHS } from '../subgraphs/catalog';
 
 export const SUPERGRAPH_PATH = join(__dirname, 'supergraph.graphql');
@@ -15,7 +14,7 @@ export function composeSupergraph(urlOf: (name: string) => string | undefined = 
     SUBGRAPHS.map(({ name, port }) => ({
       name,
       url: urlOf(name) ?? `http://localhost:${port}/graphql`,
-      typeDefs: parse(readFileSync(join(__dirname, '..', 'subgraphs', name, 'schema.graphql'), 'utf8')),
+      typeDefs: readSubgraphSchema(join(__dirname, '..', 'subgraphs', name, 'schema.graphql')),
     })),
   );
   if (result.errors) {

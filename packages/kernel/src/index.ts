@@ -27,3 +27,4 @@ export * from './http/server';
 export * from './http/internalRoutes';
 export * from './sealing';
 export * from './serviceClient';
+export * from './graphql/subgraphSchema';

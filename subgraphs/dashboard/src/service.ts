@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSubgraph, type RunningService } from '@roombook/kernel';
-import { parse } from 'graphql';
+import { readSubgraphSchema, startSubgraph, type RunningService } from '@roombook/kernel';
 import type { DashboardConfig } from './config';
 import { dashboardConsumers, type AfterProjection } from './projecting/consumers';
 import { DashboardProjection } from './projecting/projection';
@@ -27,7 +25,7 @@ export function startDashboardService(
     await projection.rowsOf(active).ready();
     if (building !== null) await projection.rowsOf(building).ready();
     return {
-      typeDefs: parse(readFileSync(DASHBOARD_SCHEMA_PATH, 'utf8')),
+      typeDefs: readSubgraphSchema(DASHBOARD_SCHEMA_PATH),
       resolvers: dashboardResolvers(projection, versions),
       consumers: dashboardConsumers(projection, options.afterProjection),
     };

@@ -1,8 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CARD_TOKEN_SEAL_PURPOSE } from '@roombook/contracts';
-import { CommandHandler, Sealer, startSubgraph, systemClock, type RunningService } from '@roombook/kernel';
-import { parse } from 'graphql';
+import {
+  CommandHandler,
+  Sealer,
+  readSubgraphSchema,
+  startSubgraph,
+  systemClock,
+  type RunningService,
+} from '@roombook/kernel';
 import { authorizeHandler } from './authorizing/authorizeHandler';
 import type { PaymentConfig } from './config';
 import type { PaymentDependencies } from './dependencies';
@@ -38,7 +43,7 @@ export function startPaymentService(config: PaymentConfig): Promise<RunningServi
     });
     recovery.start();
     return {
-      typeDefs: parse(readFileSync(PAYMENT_SCHEMA_PATH, 'utf8')),
+      typeDefs: readSubgraphSchema(PAYMENT_SCHEMA_PATH),
       resolvers: paymentResolvers(store),
       consumers: [reservationEventConsumer(deps)],
       internalHandlers: [authorizeHandler(deps, config.PAYMENT_LATENCY_MS + SETTLEMENT_WAIT_MARGIN_MS)],

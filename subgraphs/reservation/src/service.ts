@@ -1,15 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CARD_TOKEN_SEAL_PURPOSE } from '@roombook/contracts';
 import {
   CommandHandler,
   Sealer,
   ServiceClient,
+  readSubgraphSchema,
   startSubgraph,
   systemClock,
   type RunningService,
 } from '@roombook/kernel';
-import { parse } from 'graphql';
 import type { ReservationConfig } from './config';
 import type { ReservationDependencies } from './dependencies';
 import { reservationLookupHandler } from './lookingUp/reservationLookup';
@@ -79,7 +78,7 @@ export function startReservationService(config: ReservationConfig): Promise<Runn
     }, SWEEP_EVERY_MS);
 
     return {
-      typeDefs: parse(readFileSync(RESERVATION_SCHEMA_PATH, 'utf8')),
+      typeDefs: readSubgraphSchema(RESERVATION_SCHEMA_PATH),
       resolvers: reservationResolvers(deps),
       consumers: [
         roomEventConsumer(rooms, store, transitions, deps.clock),

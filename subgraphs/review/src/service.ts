@@ -1,7 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CommandHandler, ServiceClient, startSubgraph, systemClock, type RunningService } from '@roombook/kernel';
-import { parse } from 'graphql';
+import {
+  CommandHandler,
+  ServiceClient,
+  readSubgraphSchema,
+  startSubgraph,
+  systemClock,
+  type RunningService,
+} from '@roombook/kernel';
 import type { ReviewConfig } from './config';
 import type { ReviewDependencies } from './dependencies';
 import { reservationEventConsumer } from './replicatingReservations/onReservationEvent';
@@ -32,7 +37,7 @@ export function startReviewService(config: ReviewConfig): Promise<RunningService
       clock: systemClock,
     };
     return {
-      typeDefs: parse(readFileSync(REVIEW_SCHEMA_PATH, 'utf8')),
+      typeDefs: readSubgraphSchema(REVIEW_SCHEMA_PATH),
       resolvers: reviewResolvers(deps),
       consumers: [reservationEventConsumer(stays)],
     };

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CommandHandler, startSubgraph, systemClock, type RunningService } from '@roombook/kernel';
-import { parse } from 'graphql';
+import { CommandHandler, readSubgraphSchema, startSubgraph, systemClock, type RunningService } from '@roombook/kernel';
 import type { RoomConfig } from './config';
 import type { RoomDependencies } from './dependencies';
 import { roomResolvers } from './resolvers';
@@ -19,7 +17,7 @@ export function startRoomService(config: RoomConfig): Promise<RunningService> {
       clock: systemClock,
     };
     return {
-      typeDefs: parse(readFileSync(ROOM_SCHEMA_PATH, 'utf8')),
+      typeDefs: readSubgraphSchema(ROOM_SCHEMA_PATH),
       resolvers: roomResolvers(deps),
     };
   });
