@@ -9,10 +9,17 @@
  *    server and NATS, a page of 20 rooms with their availability; each gateway with its
  *    defaults (merging/deduplication on), then our router and Hive with it off.
  *
+ * The peers: plain @apollo/gateway, Hive Gateway, and Hive Gateway on its Rust runtime
+ * (@graphql-hive/router-runtime, HIVE_ROUTER_RUNTIME=true), each with merging (deduplication) on and
+ * Hive also with it off, beside ours with MERGE_INFLIGHT_FETCHES=false.
+ *
  * Gateways run one at a time, each as a process of its own, compiled JavaScript on plain node
- * (no source-map translation), alternated over rounds; every answer is checked. Prints the
- * median of each figure over the rounds, and the ratios. Environment: BENCH_SECONDS (30),
- * BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_SCENARIOS ("guild,roombook"), TEST_MONGO_URL.
+ * (no source-map translation), alternated over rounds; every answer is checked. Prints each
+ * round's ratios (ours ÷ Hive + Rust, with the CPU per request of each: on a shared machine the
+ * same round's figures are what compare), then the median of each figure over the rounds.
+ * Environment: BENCH_SECONDS (30), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_SCENARIOS
+ * ("guild,roombook"), BENCH_CONTENDERS (names, separated by ";": only those; all by default),
+ * TEST_MONGO_URL.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -40,7 +47,19 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WARMUP_SECONDS = Math.min(5, SECONDS);
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'guild,roombook').split(',');
+const CONTENDERS = process.env.BENCH_CONTENDERS?.split(';').map((name) => name.trim());
 const WORK_DIR = path.join(REPO_ROOT, '.data', 'bench-gateway');
+
+const HIVE_RUST = 'Hive Gateway + Rust runtime';
+
+/** What ours is compared with in every scenario: merging on for both, then off for both. */
+const RATIOS = [
+  ['roombook router', HIVE_RUST],
+  ['roombook router, merging off', `${HIVE_RUST}, deduplication off`],
+  ['roombook router', 'Hive Gateway'],
+  ['roombook router', '@apollo/gateway'],
+  ['roombook router, merging off', 'Hive Gateway, deduplication off'],
+] as const;
 
 /** A gateway running: its process (whose CPU is measured) and where it answers. */
 interface Running {
@@ -147,13 +166,27 @@ async function untilAnswering({ url, process: gateway }: Running, operation: Ope
   }
 }
 
+/** The scenario's contenders, or those BENCH_CONTENDERS names. */
+function chosen(scenario: Scenario): readonly Contender[] {
+  if (!CONTENDERS) return scenario.contenders;
+  const unknown = CONTENDERS.filter((name) => !scenario.contenders.some((contender) => contender.name === name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `Unknown contender ${unknown.join(', ')}; known: ${scenario.contenders.map(({ name }) => name).join(', ')}`,
+    );
+  }
+  return scenario.contenders.filter(({ name }) => CONTENDERS.includes(name));
+}
+
+/** The load average over the last minute, as `uptime` prints it. */
+const loadAverage = () => os.loadavg()[0].toFixed(1);
+
 async function runScenario(scenario: Scenario): Promise<Map<string, Window[]>> {
-  const windows = new Map<string, Window[]>(scenario.contenders.map(({ name }) => [name, []]));
+  const contenders = chosen(scenario);
+  const windows = new Map<string, Window[]>(contenders.map(({ name }) => [name, []]));
   for (let round = 0; round < ROUNDS; round += 1) {
     // Alternated: each round starts with the next contender, so no one always runs first.
-    const order = scenario.contenders.map(
-      (_, index) => scenario.contenders[(index + round) % scenario.contenders.length],
-    );
+    const order = contenders.map((_, index) => contenders[(index + round) % contenders.length]);
     for (const contender of order) {
       const gateway = await contender.start(scenario.supergraphPath);
       const {
@@ -167,14 +200,26 @@ async function runScenario(scenario: Scenario): Promise<Map<string, Window[]>> {
         windows.get(contender.name)!.push(window);
         console.log(
           `  ${scenario.name} round ${round + 1} ${contender.name.padEnd(30)} ${window.requestsPerSecond.toFixed(1).padStart(7)} req/s` +
-            `  p50 ${window.p50} ms  p95 ${window.p95} ms  p99 ${window.p99} ms  CPU ${window.cpuMsPerRequest.toFixed(2)} ms/req  errors ${window.errors}`,
+            `  p50 ${window.p50} ms  p95 ${window.p95} ms  p99 ${window.p99} ms  CPU ${window.cpuMsPerRequest.toFixed(2)} ms/req  errors ${window.errors}  load ${loadAverage()}`,
         );
       } finally {
         await gateway.stop();
       }
     }
+    for (const [ours, theirs] of scenario.ratios) {
+      const [mine, peers] = [windows.get(ours)?.[round], windows.get(theirs)?.[round]];
+      if (mine && peers) console.log(`  ${scenario.name} round ${round + 1} ${ratioLine(ours, mine, theirs, peers)}`);
+    }
   }
   return windows;
+}
+
+/** ours ÷ theirs in requests per second, and each one's router CPU per request. */
+function ratioLine(ours: string, mine: Window, theirs: string, peers: Window): string {
+  return (
+    `${ours} / ${theirs}: ${(mine.requestsPerSecond / peers.requestsPerSecond).toFixed(2)}× the requests per second;` +
+    ` CPU ${mine.cpuMsPerRequest.toFixed(2)} vs ${peers.cpuMsPerRequest.toFixed(2)} ms/req`
+  );
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -192,7 +237,13 @@ function report(scenario: Scenario, windows: Map<string, Window[]>): void {
     );
   }
   for (const [ours, theirs] of scenario.ratios) {
-    console.log(`${ours} / ${theirs}: ${(rate(ours) / rate(theirs)).toFixed(2)}× the requests per second`);
+    if (!windows.has(ours) || !windows.has(theirs)) continue;
+    const perRound = windows
+      .get(ours)!
+      .map((mine, round) => (mine.requestsPerSecond / windows.get(theirs)![round].requestsPerSecond).toFixed(2));
+    console.log(
+      `${ours} / ${theirs}: ${(rate(ours) / rate(theirs)).toFixed(2)}× the requests per second (medians; by round: ${perRound.join(', ')})`,
+    );
   }
 }
 
@@ -243,8 +294,13 @@ async function guildScenario(launchers: string): Promise<{ scenario: Scenario; s
     ourRouter('roombook router', {}),
     peer('@apollo/gateway', path.join(launchers, 'plainGateway.js'), {}),
     peer('Hive Gateway', path.join(launchers, 'hiveGateway.js'), {}),
+    peer(HIVE_RUST, path.join(launchers, 'hiveGateway.js'), { HIVE_ROUTER_RUNTIME: 'true' }),
     ourRouter('roombook router, merging off', { MERGE_INFLIGHT_FETCHES: 'false' }),
     peer('Hive Gateway, deduplication off', path.join(launchers, 'hiveGateway.js'), { BENCH_DEDUPLICATION: 'false' }),
+    peer(`${HIVE_RUST}, deduplication off`, path.join(launchers, 'hiveGateway.js'), {
+      HIVE_ROUTER_RUNTIME: 'true',
+      BENCH_DEDUPLICATION: 'false',
+    }),
   ];
   return {
     scenario: {
@@ -252,11 +308,7 @@ async function guildScenario(launchers: string): Promise<{ scenario: Scenario; s
       supergraphPath,
       operation: { ...reference, expectedData },
       contenders: [...contenders, monolith],
-      ratios: [
-        ['roombook router', 'Hive Gateway'],
-        ['roombook router', '@apollo/gateway'],
-        ['roombook router, merging off', 'Hive Gateway, deduplication off'],
-      ],
+      ratios: RATIOS,
     },
     stop: async () => void (await subgraphs.stop()),
   };
@@ -328,17 +380,19 @@ async function roombookScenario(launchers: string): Promise<{ scenario: Scenario
         ourRouter('roombook router', ourEnv),
         peer('@apollo/gateway', path.join(launchers, 'plainGateway.js'), peerEnv),
         peer('Hive Gateway', path.join(launchers, 'hiveGateway.js'), peerEnv),
+        peer(HIVE_RUST, path.join(launchers, 'hiveGateway.js'), { ...peerEnv, HIVE_ROUTER_RUNTIME: 'true' }),
         ourRouter('roombook router, merging off', { ...ourEnv, MERGE_INFLIGHT_FETCHES: 'false' }),
         peer('Hive Gateway, deduplication off', path.join(launchers, 'hiveGateway.js'), {
           ...peerEnv,
           BENCH_DEDUPLICATION: 'false',
         }),
+        peer(`${HIVE_RUST}, deduplication off`, path.join(launchers, 'hiveGateway.js'), {
+          ...peerEnv,
+          HIVE_ROUTER_RUNTIME: 'true',
+          BENCH_DEDUPLICATION: 'false',
+        }),
       ],
-      ratios: [
-        ['roombook router', 'Hive Gateway'],
-        ['roombook router', '@apollo/gateway'],
-        ['roombook router, merging off', 'Hive Gateway, deduplication off'],
-      ],
+      ratios: RATIOS,
     },
     stop: async () => {
       await system.stop();
