@@ -2,12 +2,17 @@ import { readFileSync } from 'node:fs';
 import { parse, type DocumentNode } from 'graphql';
 
 /**
- * What every subgraph's SDL shares, declared once: the platform's own directives (each subgraph
- * still imports them with `@link`, since which ones it composes is its choice) and the scalars
- * every subgraph uses. Prepended to each `subgraphs/<name>/schema.graphql` by `readSubgraphSchema`,
- * for the subgraph itself and for composition alike.
+ * What every subgraph's SDL shares, declared once: the platform's own directives, linked and
+ * composed into the supergraph, and the scalar every subgraph uses. `readSubgraphSchema` adds it
+ * to each `subgraphs/<name>/schema.graphql`, for the subgraph itself and for composition alike.
  */
 export const SHARED_SUBGRAPH_SDL = `
+extend schema
+  @link(url: "https://roombook.dev/access/v0.1", import: ["@restricted"])
+  @composeDirective(name: "@restricted")
+  @link(url: "https://roombook.dev/live/v0.1", import: ["@live"])
+  @composeDirective(name: "@live")
+
 """
 Who may see or do this depends on the data (whose reservation, whose room): the owning subgraph
 decides per entity, and the router never shares one answer among callers. \`to\` names who, for readers.
