@@ -1,10 +1,9 @@
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
-import { ROOM_EVENTS } from '@roombook/contracts';
 import { NetworkError, createClient, type Client as SseClient, type ExecutionResult } from 'graphql-sse';
-import { publishEvents } from '../../subgraphs/dashboard/test/eventHistory';
 import { CANCEL, registerRoom, stayBooker } from '../../test/support/booking';
 import { postGraphQL } from '../../test/support/graphqlClient';
 import { openHttpLive, type HttpLiveStream, type HttpTransport } from '../../test/support/httpLiveClient';
+import { HEAVY_ROOM_CHANGED, publishRoomRenames } from '../../test/support/roomUpdates';
 import { eventually, readStream } from '../../test/support/streams';
 import { startSystem, type TestSystem } from '../../test/support/system';
 import { tokenFor } from '../../test/support/tokens';
@@ -345,32 +344,18 @@ describe.each(['sse', 'multipart'] as const)('%s: a client that does not read', 
     );
     everyRoom.close();
     await untilSubscribed(0, router.url);
-    const heavy = `subscription($roomId: ID) { roomChanged(roomId: $roomId) { ${Array.from({ length: 60 }, (_, i) => `d${i}: description`).join(' ')} } }`;
-    const slow = await wire(transport, { query: heavy, variables: { roomId } }, router.url);
+    const slow = await wire(transport, { query: HEAVY_ROOM_CHANGED, variables: { roomId } }, router.url);
     slow.pause();
     const fast = await wire(transport, { query: ROOM_CHANGED, variables: { roomId } }, router.url);
     await untilSubscribed(2, router.url);
 
-    const room = (
-      await system.graphql(
-        `query($id: ID!) { room(id: $id) { id hostId name description city capacity pricePerNight { amount currency } amenities status createdAt updatedAt } }`,
-        { id: roomId },
-      )
-    ).data!.room;
-    const updates = Array.from({ length: 300 }, (_, index) =>
-      ROOM_EVENTS.create('RoomUpdated', {
-        aggregateId: roomId,
-        aggregateVersion: 2 + index,
-        data: { room: { ...room, name: `Name ${index}` } },
-      }),
-    );
-    await publishEvents(system.nats.url, updates);
+    const published = await publishRoomRenames(system, roomId, 300);
     await eventually(
       async () => {
         router.assertRunning();
         return fast.messages.length;
       },
-      (count) => count === updates.length,
+      (count) => count === published,
       { timeoutMs: 60_000 },
     );
     expect(await metric('live_clients_dropped_total', 'reason="too_slow"', router.url)).toBe(1);

@@ -1,7 +1,6 @@
-import { publishEvents } from '../../subgraphs/dashboard/test/eventHistory';
-import { ROOM_EVENTS } from '@roombook/contracts';
 import { CANCEL, registerRoom, stayBooker } from '../../test/support/booking';
 import { connectLive, type LiveConnection, type LiveTap } from '../../test/support/liveClient';
+import { HEAVY_ROOM_CHANGED, publishRoomRenames } from '../../test/support/roomUpdates';
 import { eventually } from '../../test/support/streams';
 import { startSystem, type TestSystem } from '../../test/support/system';
 import { tokenFor } from '../../test/support/tokens';
@@ -315,28 +314,13 @@ describe('the connection', () => {
       await eventually(async () => everyRoom.results.some((result) => result.data?.roomChanged.id === roomId), Boolean);
       everyRoom.stop();
       await untilSubscribed(0, router.url);
-      // ~120 kB a payload, so a client that reads nothing fills its socket buffers within tens of events.
-      const heavy = `subscription($roomId: ID) { roomChanged(roomId: $roomId) { ${Array.from({ length: 60 }, (_, i) => `d${i}: description`).join(' ')} } }`;
       const slow = live(undefined, router.url);
-      slow.subscribe(heavy, { roomId });
+      slow.subscribe(HEAVY_ROOM_CHANGED, { roomId });
       const fast = live(undefined, router.url).subscribe(ROOM_CHANGED, { roomId });
       await untilSubscribed(2, router.url);
       slow.socket()!.pause();
 
-      const room = (
-        await system.graphql(
-          `query($id: ID!) { room(id: $id) { id hostId name description city capacity pricePerNight { amount currency } amenities status createdAt updatedAt } }`,
-          { id: roomId },
-        )
-      ).data!.room;
-      const updates = Array.from({ length: 300 }, (_, index) =>
-        ROOM_EVENTS.create('RoomUpdated', {
-          aggregateId: roomId,
-          aggregateVersion: 2 + index,
-          data: { room: { ...room, name: `Name ${index}` } },
-        }),
-      );
-      await publishEvents(system.nats.url, updates);
+      const published = await publishRoomRenames(system, roomId, 300);
       // The others get every event. (Their payloads show the room as the room service has it: these
       // events were published straight to NATS, so every one reads the same room.)
       // A timeout says how many arrived; a router that died says so, with its last output.
@@ -345,7 +329,7 @@ describe('the connection', () => {
           router.assertRunning();
           return fast.results.length;
         },
-        (count) => count === updates.length,
+        (count) => count === published,
         { timeoutMs: 60_000 },
       );
       expect(await metric('live_clients_dropped_total', 'reason="too_slow"', router.url)).toBe(1);
