@@ -99,6 +99,14 @@ const OPERATIONS: readonly [string, string, () => Record<string, unknown>, () =>
     () => undefined,
   ],
   [
+    // As the federation audit's abstract-types queries do: the condition's value is the default.
+    "a variable's default value deciding an @include, the variable not sent",
+    `query($id: ID!, $withReviews: Boolean = true, $noName: Boolean = false) {
+      room(id: $id) { name @skip(if: $noName) reviews(first: 3) @include(if: $withReviews) { totalCount } } }`,
+    () => ({ id: roomId }),
+    () => undefined,
+  ],
+  [
     "a guest's reservations with their payments and rooms (entities across three subgraphs)",
     `{
       myReservations(first: 10) { totalCount edges { node { id status nights totalPrice { amount currency }

@@ -352,7 +352,8 @@ export class OperationPipeline {
     }
     const coerced = getVariableValues(apiSchema, operation.variableDefinitions ?? [], variables);
     if (coerced.errors) throw requestErrorOf(coerced.errors[0], 'BAD_USER_INPUT');
-    const authorized = this.options.authorize(document, operation.name?.value, variables, context.identity);
+    // Coerced: a variable the request leaves out has its default value (an @include reads it).
+    const authorized = this.options.authorize(document, operation.name?.value, coerced.coerced, context.identity);
     let prepared: PreparedPlan;
     let shapes: OperationShapes;
     if (authorized.errors.length === 0) {
