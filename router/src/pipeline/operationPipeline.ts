@@ -357,15 +357,13 @@ export class OperationPipeline {
     let prepared: PreparedPlan;
     let shapes: OperationShapes;
     if (authorized.errors.length === 0) {
-      prepared = plans.planOf(text, document, operation);
+      prepared = planned(() => plans.planOf(text, document, operation));
       shapes = prepared.shapes;
     } else {
       // The narrowed operation is planned (its own text, its own plan); the answer is shaped as sent.
       const narrowedText = print(authorized.document);
-      prepared = plans.planOf(
-        narrowedText,
-        authorized.document,
-        getOperationAST(authorized.document, operation.name?.value)!,
+      prepared = planned(() =>
+        plans.planOf(narrowedText, authorized.document, getOperationAST(authorized.document, operation.name?.value)!),
       );
       shapes = this.#shapesOf(apiSchema, document, operation);
     }
@@ -435,6 +433,19 @@ function persistedQueryHash(request: OperationRequest): string | undefined {
 
 function requestErrorOf(error: GraphQLError, code: string): RequestError {
   return new RequestError(error.message, code, 400, { cause: error, document: true });
+}
+
+/**
+ * The plan, or the planner's failure on a valid operation (it found no way to fetch a field of the
+ * supergraph) as the router's own error: 500, INTERNAL_SERVER_ERROR, in the response's format.
+ */
+function planned(plan: () => PreparedPlan): PreparedPlan {
+  try {
+    return plan();
+  } catch (error) {
+    if (error instanceof RequestError) throw error;
+    throw new RequestError(error instanceof Error ? error.message : String(error), 'INTERNAL_SERVER_ERROR', 500);
+  }
 }
 
 /** GraphQL's "Did you mean ...?" names the schema's fields, which production does not reveal. */
