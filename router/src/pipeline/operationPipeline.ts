@@ -13,6 +13,7 @@ import {
   specifiedRules,
   validate,
   type DocumentNode,
+  type FieldNode,
   type ExecutionResult,
   type GraphQLFormattedError,
   type GraphQLSchema,
@@ -367,6 +368,15 @@ export class OperationPipeline {
       );
       shapes = this.#shapesOf(apiSchema, document, operation);
     }
+    const unplanned = prepared.step ? [] : fieldsToFetch(shapes, coerced.coerced, authorized.removed);
+    if (unplanned.length > 0) {
+      // The planner's empty plan for fields it found no way to fetch would answer them null, without an error.
+      throw new RequestError(
+        `The query planner found no way to fetch ${unplanned.join(', ')}`,
+        'INTERNAL_SERVER_ERROR',
+        500,
+      );
+    }
     const planRequest = { variables, coerced: coerced.coerced, context, shapes, removed: authorized.removed };
     const planSchemas = { api: apiSchema, supergraph: plans.supergraphSchema };
     const { initial, subsequent } = incremental
@@ -446,6 +456,19 @@ function planned(plan: () => PreparedPlan): PreparedPlan {
     if (error instanceof RequestError) throw error;
     throw new RequestError(error instanceof Error ? error.message : String(error), 'INTERNAL_SERVER_ERROR', 500);
   }
+}
+
+/** The root fields of the operation, as these variables and authorization leave it, that some subgraph must answer. */
+function fieldsToFetch(
+  shapes: OperationShapes,
+  variables: Readonly<Record<string, unknown>>,
+  removed: ReadonlySet<FieldNode>,
+): string[] {
+  return shapes
+    .shapeFor(variables, removed)
+    .fieldsOf(shapes.rootType)
+    .filter((field) => field.kind === 'value')
+    .map((field) => field.key);
 }
 
 /** GraphQL's "Did you mean ...?" names the schema's fields, which production does not reveal. */
