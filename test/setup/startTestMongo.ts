@@ -25,8 +25,15 @@ export default async function startTestMongo(): Promise<void> {
       ...infrastructureConfig(),
       FERRETDB_POSTGRESQL_URL: process.env.TEST_FERRETDB_POSTGRESQL_URL || undefined,
     };
+    // Preferred, not fixed: should another process take it before the server binds, others are picked.
     const port = await findFreePort();
-    const server = await startMongo({ dir: dataDir, port, log, urlVariable: 'TEST_MONGO_URL', config });
+    const server = await startMongo({
+      dir: dataDir,
+      port: { preferred: port },
+      log,
+      urlVariable: 'TEST_MONGO_URL',
+      config,
+    });
     rememberTestMongo({ server, dataDir });
     process.env.TEST_MONGO_URL = server.url;
   } catch (error) {

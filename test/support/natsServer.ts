@@ -19,11 +19,13 @@ export interface TestNatsServer {
 export async function startNatsServer(): Promise<TestNatsServer> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'roombook-test-nats-'));
   try {
+    // Preferred, not fixed: a port free now can be taken by a parallel test file before the
+    // server binds it, and then startNats picks others rather than failing the file.
     const [port, monitorPort] = await findFreePorts(2);
     const server = await startNats({
       dir,
-      port,
-      monitorPort,
+      port: { preferred: port },
+      monitorPort: { preferred: monitorPort },
       log: (line) => process.stderr.write(`[test nats] ${line}\n`),
     });
     return {
