@@ -98,6 +98,16 @@ const codesOf = (error: unknown) =>
 const untilReceived = (tap: LiveTap<Change>, predicate: (received: (string | undefined)[][]) => boolean) =>
   eventually(async () => changes(tap), predicate);
 
+/**
+ * A resume replays each changed reservation once, in its current state (`statusOf`), in the order of
+ * its last change after `cursor` (a cancellation ends after the refund), each at that change's sequence.
+ */
+async function expectReplayed(resumed: LiveTap<Change>, cursor: string, statusOf: Record<string, string>) {
+  const last = await lastChanges(sequenceOf({ extensions: { cursor } }), Object.keys(statusOf));
+  expect(changes(resumed)).toEqual(last.map(({ id }) => [id, statusOf[id]]));
+  expect(resumed.results.map(sequenceOf)).toEqual(last.map(({ sequence }) => sequence));
+}
+
 describe('cursors', () => {
   it('come with every payload: opaque, signed, increasing along the log', async () => {
     const roomId = await registerRoom(system, hana);
@@ -141,18 +151,7 @@ describe('resume', () => {
         resumeFrom: cursor,
       });
       await untilReceived(resumed, (received) => received.length === 2);
-      // Each in its current state, in the order of its last change (a cancellation ends after the refund).
-      expect(changes(resumed)).toEqual(
-        (await lastChanges(sequenceOf({ extensions: { cursor } }), [first.id, second.id])).map(({ id }) => [
-          id,
-          id === first.id ? 'CANCELLED' : 'CONFIRMED',
-        ]),
-      );
-      expect(resumed.results.map(sequenceOf)).toEqual(
-        (await lastChanges(sequenceOf({ extensions: { cursor } }), [first.id, second.id])).map(
-          ({ sequence }) => sequence,
-        ),
-      );
+      await expectReplayed(resumed, cursor, { [first.id]: 'CANCELLED', [second.id]: 'CONFIRMED' });
       // Then live, with nothing repeated at the seam: each later event of his reservations once, in
       // order (a cancellation is two: requested, then done after the refund).
       await cancel(second.id, gus);
@@ -222,18 +221,7 @@ describe('resume', () => {
       ]);
       const resumed = live(gus).subscribe<Change>(RESERVATION_CHANGED, { roomId }, undefined, { resumeFrom: cursor });
       await untilReceived(resumed, (received) => received.length === 2);
-      // Each in its current state, in the order of its last change (a cancellation ends after the refund).
-      expect(changes(resumed)).toEqual(
-        (await lastChanges(sequenceOf({ extensions: { cursor } }), [first.id, second.id])).map(({ id }) => [
-          id,
-          id === first.id ? 'CANCELLED' : 'CONFIRMED',
-        ]),
-      );
-      expect(resumed.results.map(sequenceOf)).toEqual(
-        (await lastChanges(sequenceOf({ extensions: { cursor } }), [first.id, second.id])).map(
-          ({ sequence }) => sequence,
-        ),
-      );
+      await expectReplayed(resumed, cursor, { [first.id]: 'CANCELLED', [second.id]: 'CONFIRMED' });
     } finally {
       await doomed.kill();
     }
