@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { MongoClient, type Db } from 'mongodb';
 import mongoose from 'mongoose';
+import { PROVIDER_LEDGER_COLLECTION } from '../subgraphs/payment/src/provider/simulatedProvider';
 
 export interface RecordedWrite {
   /** The service's database it went to. */
@@ -70,6 +71,25 @@ export async function recordWrites(
   return { writes, reads };
 }
 
+/**
+ * Whose a write is: the services' own, which the answer waits for; the simulated provider's record
+ * of a charge (a real provider keeps it on its side, not in our database); or an outbox relay's
+ * (events published, outbox emptied: a write beside the answer, which does not wait for it).
+ */
+export type WriteRole = 'ours' | 'provider' | 'relay';
+
+export function roleOf({ collection, args }: RecordedWrite): WriteRole {
+  if (collection === PROVIDER_LEDGER_COLLECTION) return 'provider';
+  const filter = args[0];
+  return filter && typeof filter === 'object' && 'outbox.0.id' in filter ? 'relay' : 'ours';
+}
+
+const ROLE_NOTES: Record<WriteRole, string> = {
+  ours: '',
+  provider: "  (the provider's own record)",
+  relay: '  (the relay, beside the answer)',
+};
+
 /** "reservation: night_claims.insertMany (2 documents)", "payment: payments.updateOne { _id, version } $set $push": what a write is for. */
 export function describeWrite({ database, collection, method, args }: RecordedWrite): string {
   const [first, second] = args;
@@ -81,7 +101,7 @@ export function describeWrite({ database, collection, method, args }: RecordedWr
         ? `{ ${Object.keys(value).join(', ')} }`
         : '';
   const operators = second && typeof second === 'object' ? ` ${Object.keys(second).join(' ')}` : '';
-  return `${service}: ${collection}.${method} ${shape(first)}${operators}`;
+  return `${service}: ${collection}.${method} ${shape(first)}${operators}${ROLE_NOTES[roleOf({ database, collection, method, args })]}`;
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   type Payment,
 } from '../domain/payment';
 import { decisionOf } from '../events';
+import type { ChargeResult } from '../provider/paymentProvider';
 import { refund } from '../refunding/refundReservation';
 
 const SETTLEMENT_POLL_MS = 25;
@@ -51,6 +52,17 @@ export async function chargeReservation(
 }
 
 /**
+ * How long the synchronous leg lets the provider answer before it stores the payment PENDING.
+ * A charge settled within it is stored once, already settled, with its event (one write where a
+ * PENDING record and its settlement were two). A slower one is stored PENDING while it waits, so
+ * that a cancellation meanwhile can mark it and recovery can find it. A crash before anything is
+ * stored loses nothing either: the reservation keeps the sealed token in its ReservationRequested,
+ * from which this service charges again under the same idempotency key, and the provider answers
+ * a repeat with the first result.
+ */
+export const PENDING_AFTER_MS = 200;
+
+/**
  * For a caller that waits for the answer (the synchronous leg of the saga). The reservation's
  * event often reaches this service while its synchronous call is still on the way, so the
  * charge may already be in flight from the event: rather than answer PENDING at once, wait a
@@ -62,13 +74,63 @@ export async function chargeReservationAndWait(
   sealedToken: string,
   wait: SettlementWait,
 ): Promise<Payment> {
-  let payment = await chargeReservation(deps, request, sealedToken, null);
+  let payment =
+    (await deps.store.findByReservationId(request.reservationId)) ?? (await chargeAtOnce(deps, request, sealedToken));
   const deadline = Date.now() + wait.maxMs;
   while (awaitedProviderCall(payment) === 'charge' && Date.now() < deadline && !wait.signal?.aborted) {
     await sleep(SETTLEMENT_POLL_MS);
     payment = (await deps.store.findById(payment.id)) ?? payment;
   }
   return payment;
+}
+
+/**
+ * The synchronous leg's charge of a reservation that has no payment yet: the provider is called
+ * first, and the payment stored settled when it answers within PENDING_AFTER_MS, PENDING (with the
+ * sealed token) as soon as it does not. A payment another caller stored meanwhile (the event path,
+ * a repeat) is settled with this call's result, which the provider made the same as theirs.
+ */
+async function chargeAtOnce(
+  deps: PaymentDependencies,
+  request: AuthorizationRequest,
+  sealedToken: string,
+): Promise<Payment> {
+  const opened = openPayment(request, deps.store.newId(), deps.clock());
+  const call = deps.provider.charge({
+    idempotencyKey: request.reservationId,
+    amount: request.amount,
+    token: deps.sealer.open(sealedToken),
+  });
+  const slow = new AbortController();
+  const answered = await Promise.race([
+    call,
+    sleep(PENDING_AFTER_MS, null, { signal: slow.signal }).catch(() => null),
+  ]).finally(() => slow.abort());
+  if (answered === null) {
+    // Awaited below, after the insert; until then a failure must not go unhandled.
+    call.catch(() => undefined);
+    const pending = (await deps.store.insertWithToken(opened, sealedToken))
+      ? opened
+      : await storedPaymentOf(deps, request.reservationId);
+    return awaitedProviderCall(pending) === 'charge' ? settle(deps, pending, await call, null) : pending;
+  }
+  const settled = decisionOf(settleCharge(opened, answered, deps.clock()), null);
+  if (!settled) throw new Error(`Payment for reservation ${request.reservationId} did not settle from a PENDING one`);
+  if (await deps.store.insert(settled.state, settled.events)) {
+    deps.log.info(
+      { paymentId: settled.state.id, reservationId: request.reservationId, status: settled.state.status },
+      'charge settled',
+    );
+    return settled.state;
+  }
+  const winner = await storedPaymentOf(deps, request.reservationId);
+  return awaitedProviderCall(winner) === 'charge' ? settle(deps, winner, answered, null) : winner;
+}
+
+async function storedPaymentOf(deps: PaymentDependencies, reservationId: string): Promise<Payment> {
+  const stored = await deps.store.findByReservationId(reservationId);
+  if (!stored) throw new Error(`Payment for reservation ${reservationId} vanished after a duplicate insert`);
+  return stored;
 }
 
 /** The provider call itself, and its outcome recorded; also what recovery redoes after a crash. */
@@ -79,6 +141,16 @@ export async function charge(
   causationId: string | null,
 ): Promise<Payment> {
   const result = await deps.provider.charge({ idempotencyKey: payment.reservationId, amount: payment.amount, token });
+  return settle(deps, payment, result, causationId);
+}
+
+/** The provider's answer to the charge of a stored payment, recorded; a cancellation meanwhile is refunded at once. */
+async function settle(
+  deps: PaymentDependencies,
+  payment: Payment,
+  result: ChargeResult,
+  causationId: string | null,
+): Promise<Payment> {
   // `payment` as this attempt stored or found it: not read back (a newer one fails the versioned save).
   const { state: settled } = await deps.commands.handle(
     payment.id,
