@@ -147,10 +147,20 @@ function mongodArguments(dataDir: string, port: number): string[] {
   return ['--dbpath', dataDir, '--bind_ip', '127.0.0.1', '--port', String(port), '--replSet', REPLICA_SET];
 }
 
+/**
+ * FerretDB's SQLite in WAL mode with `synchronous=NORMAL`: the log is synced at checkpoints rather
+ * than at every commit. A killed process (FerretDB's or a service's) loses nothing and the files
+ * stay consistent; a power cut or OS crash may lose the last commits, as mongod's `w: 1` writes
+ * (acknowledged before the journal sync, which follows within 100 ms) may. At SQLite's default
+ * (FULL) every commit waits for its own fsync, and concurrent writers queue behind each other's:
+ * on the 2-core machine, 171 inserts/s from 50 writers at once against 574 with NORMAL.
+ */
+const SQLITE_DURABILITY = '_pragma=synchronous(normal)';
+
 function ferretdbArguments(dataDir: string, port: number, postgresqlUrl: string | undefined): string[] {
   const storage = postgresqlUrl
     ? ['--handler=postgresql', `--postgresql-url=${postgresqlUrl}`]
-    : ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`];
+    : ['--handler=sqlite', `--sqlite-url=file:${dataDir}/?${SQLITE_DURABILITY}`];
   return [
     ...storage,
     `--listen-addr=127.0.0.1:${port}`,
