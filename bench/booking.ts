@@ -14,6 +14,7 @@ import { tokenFor } from '../test/support/tokens';
 import { WriteReplay, describeWrite, recordWrites, roleOf } from './bookingWrites';
 import { startMongo } from '../scripts/infra/mongo';
 import { findFreePort } from '../scripts/infra/ports';
+import { cpuSpent, descendantsCpu } from './processCpu';
 
 /** BENCH_BOOKINGS shortens a run on a busy machine. */
 const SEQUENTIAL_BOOKINGS = Number(process.env.BENCH_BOOKINGS ?? 200);
@@ -65,6 +66,7 @@ async function runBurst(driverBookingsPerSecond: number): Promise<{ p95: number;
     );
     const answers = new Map<string, number>();
     const messages = new Map<string, string>();
+    const cpuBefore = descendantsCpu();
     const burstStarted = performance.now();
     const burst = await Promise.all(
       guests.map(async (token, index) => {
@@ -85,6 +87,7 @@ async function runBurst(driverBookingsPerSecond: number): Promise<{ p95: number;
       }),
     );
     const burstSeconds = (performance.now() - burstStarted) / 1000;
+    const cpu = cpuSpent(cpuBefore, descendantsCpu());
     const confirmedPerSecond = (answers.get('CONFIRMED') ?? 0) / burstSeconds;
     const burstSummary = report(`burst: ${BURST.bookings} at once on ${BURST.rooms} rooms`, burst);
     console.log(
@@ -94,6 +97,9 @@ async function runBurst(driverBookingsPerSecond: number): Promise<{ p95: number;
           : ` (the driver alone committed ${driverBookingsPerSecond.toFixed(1)} bookings' writes/s: ${((100 * confirmedPerSecond) / driverBookingsPerSecond).toFixed(0)}%)`),
     );
 
+    console.log(
+      `  CPU of the services, database and NATS: ${cpu.total} ms in all, ${(cpu.total / BURST.bookings).toFixed(1)} ms per answer (${cpu.each.join(', ')}); load average ${os.loadavg()[0].toFixed(1)}`,
+    );
     for (const [answer, message] of messages) console.log(`  ${answer}, for example: ${message}`);
     return { p95: burstSummary.p95, answers };
   } finally {
