@@ -32,7 +32,7 @@ interface Testbed {
   readonly nats: TestNatsServer;
   readonly service: RunningService;
   readonly payments: Collection<{ _id: string; reservationId: string; [field: string]: unknown }>;
-  readonly ledger: Collection<{ _id: string }>;
+  readonly ledger: Collection<{ _id: string; [field: string]: unknown }>;
   authorize(body: Record<string, unknown>): Promise<PaymentAuthorizationResponse>;
   /** Publishes as the reservation context would; returns the message's stream sequence. */
   publishReservationEvent(subject: string, event: EventEnvelope, msgID?: string): Promise<number>;
@@ -372,6 +372,31 @@ describe('payment service', () => {
         (payment) => payment?.status === 'REFUNDED',
       );
       expect(await refunds(reservationId)).toBe(1);
+    });
+
+    it('charges once from the event when a crash came between the provider charging and the payment being stored', async () => {
+      // What the provider keeps of a synchronous charge made just before the crash: no payment was stored.
+      const reservationId = randomUUID();
+      await bed.ledger.insertOne({
+        _id: `charge:${reservationId}`,
+        kind: 'charge',
+        idempotencyKey: reservationId,
+        amount: { amount: 36000, currency: 'EUR' },
+        result: { outcome: 'approved', chargeId: 'ch_before_the_crash' },
+        recordedAt: longAgo(),
+      });
+      const requested = reservationEvent('ReservationRequested', reservationId, 1, {
+        sealedPaymentToken: sealer.seal('tok_visa'),
+      });
+      await bed.publishReservationEvent('reservations.requested', requested);
+
+      const [approved] = await eventually(
+        () => bed.paymentEvents(reservationId),
+        (found) => found.length === 1,
+      );
+      expect(approved).toMatchObject({ type: 'PaymentApproved', causationId: requested.id });
+      expect(await paymentOf(reservationId)).toMatchObject({ status: 'APPROVED', chargeId: 'ch_before_the_crash' });
+      expect(await charges(reservationId)).toBe(1);
     });
   });
 
