@@ -39,6 +39,16 @@ export interface ConsumerSpec<Event extends EventEnvelope = EventEnvelope> {
    * the state has moved past; the record of that lives in the same write as the effect.
    */
   handle(event: Event): Promise<void>;
+  /**
+   * Instead of `handle`, one call per batch: every message that arrived while the previous batch
+   * was being handled (up to `batchSize`), in stream order and with no per-aggregate ordering,
+   * so the handler can group them and write once per group. It settles each event on its own
+   * (aligned with `events`): a fulfilled one is acked, a rejected one retried or dead-lettered.
+   * The same idempotence as `handle` is required.
+   */
+  handleBatch?(events: readonly Event[]): Promise<readonly PromiseSettledResult<void>[]>;
+  /** Most messages in one batch (with handleBatch). */
+  readonly batchSize?: number;
 }
 
 /** Infers a consumer's event type from its `events` family. */
@@ -49,6 +59,7 @@ export function consumerOf<Event extends EventEnvelope>(spec: ConsumerSpec<Event
 const DEFAULT_MAX_DELIVERIES = 5;
 const DEFAULT_REDELIVERY_DELAY_MS = 500;
 const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_BATCH_SIZE = 256;
 const ACK_WAIT_NS = 30 * 1_000_000_000;
 
 /**
@@ -88,11 +99,87 @@ export class EventConsumer<Event extends EventEnvelope = EventEnvelope> {
     const consumer = await this.broker.jetstream.consumers.get(stream, this.spec.durable);
     // Pull little more than is handled at once: a message that waits here past ack_wait (when handling
     // falls behind) is redelivered, and handling it twice costs the time that was short.
+    if (this.spec.handleBatch) {
+      const batchSize = this.spec.batchSize ?? DEFAULT_BATCH_SIZE;
+      this.messages = await consumer.consume({ max_messages: batchSize });
+      this.loop = this.inBatches(this.messages, (events) => this.spec.handleBatch!(events), batchSize);
+      return;
+    }
     this.messages = await consumer.consume({ max_messages: 2 * this.concurrency });
     const messages = this.messages;
     this.loop = (async () => {
       for await (const message of messages) await this.dispatch(message);
     })();
+  }
+
+  /**
+   * Collects messages while a batch is being handled, then hands them over as the next batch.
+   * Taking no more than a batch ahead keeps the pull bounded: the iterator pulls from the server
+   * only as it is read.
+   */
+  private async inBatches(
+    messages: ConsumerMessages,
+    handleBatch: NonNullable<ConsumerSpec<Event>['handleBatch']>,
+    batchSize: number,
+  ): Promise<void> {
+    const arrived: JsMsg[] = [];
+    let handling: Promise<void> | undefined;
+    const next = (): Promise<void> | undefined => {
+      if (arrived.length === 0) return undefined;
+      const batch = arrived.splice(0, batchSize);
+      return this.handleBatchOf(batch, handleBatch).then(() => {
+        handling = next();
+        return handling;
+      });
+    };
+    for await (const message of messages) {
+      arrived.push(message);
+      handling ??= next();
+      // A full batch waiting besides the one being handled: read no further until it is taken.
+      while (arrived.length >= batchSize && handling) await handling;
+    }
+    while (handling) await handling;
+  }
+
+  /** Hands the batch's readable events over at once; acks or fails each message by its own outcome. */
+  private async handleBatchOf(
+    batch: readonly JsMsg[],
+    handleBatch: NonNullable<ConsumerSpec<Event>['handleBatch']>,
+  ): Promise<void> {
+    const readable: { message: JsMsg; envelope: EventEnvelope; event: Event }[] = [];
+    for (const message of batch) {
+      let envelope: EventEnvelope;
+      let event: Event | null;
+      try {
+        envelope = parseEnvelope(message.data);
+        event = this.spec.events.parse(envelope);
+      } catch (error) {
+        await this.onFailure(message, undefined, error);
+        continue;
+      }
+      if (event === null) {
+        message.ack();
+        this.metrics.eventsConsumed.inc({ consumer: this.spec.durable, outcome: 'ignored' });
+      } else readable.push({ message, envelope, event });
+    }
+    if (readable.length === 0) return;
+    let outcomes: readonly PromiseSettledResult<void>[];
+    try {
+      outcomes = await handleBatch(readable.map(({ event }) => event));
+    } catch (error) {
+      outcomes = readable.map(() => ({ status: 'rejected', reason: error }));
+    }
+    await Promise.all(
+      readable.map(async ({ message, envelope }, index) => {
+        const outcome = outcomes[index];
+        if (outcome?.status === 'fulfilled') {
+          message.ack();
+          this.metrics.eventsConsumed.inc({ consumer: this.spec.durable, outcome: 'handled' });
+        } else {
+          await this.onFailure(message, envelope, outcome?.reason ?? new Error('no outcome for the event'));
+        }
+      }),
+    );
   }
 
   /** Stops taking messages, then lets the ones being handled finish (and be acked). */

@@ -13,17 +13,26 @@ interface Batch {
   readonly applied: Promise<void>;
 }
 
+/** Rows whose latest revision a process remembers (a bound on memory, not on correctness). */
+const REMEMBERED_ROWS = 10_000;
+
 /**
  * Applies events to the read model: to the active version, and to a version being rebuilt if
  * there is one. Exactness lives in the row (see applyFacts and RowStore): a fact is applied in the
  * same insert that records it, so a repeat, a redelivery after a crash, or an event that comes
  * late leaves the row as if each event had been applied once, in order.
  *
- * Events of one room that arrive while its row is being changed wait, and are applied together
- * in the row's next revision: under load a row costs one revision per turn, not one per event.
+ * Events are applied in batches: all the events of one room handed over together (a consumer's
+ * batch) or arriving while its row is being changed go into the row's next revision, one write.
+ * The process remembers each row's latest revision as it wrote it, so a change reads nothing
+ * first; if another process wrote the row meanwhile, the insert of the revision fails and the
+ * change is decided again on the row as stored.
  */
 export class DashboardProjection {
-  private readonly stores = new Map<number, { rows: RowStore; commands: CommandHandler<DashboardRow> }>();
+  private readonly stores = new Map<
+    number,
+    { rows: RowStore; commands: CommandHandler<DashboardRow>; latest: Map<string, DashboardRow> }
+  >();
   /** Within this process, one room's row changes one at a time (across processes, the revision insert decides). */
   private readonly turns = new AggregateLock();
   private readonly waiting = new Map<string, Batch>();
@@ -40,28 +49,64 @@ export class DashboardProjection {
 
   /** A live event: into every version that exists, then the active row's change is announced. */
   async project(event: SourceEvent): Promise<void> {
+    await this.projectAll([event]).then(([outcome]) => {
+      if (outcome.status === 'rejected') throw outcome.reason;
+    });
+  }
+
+  /**
+   * Live events, as a consumer's batch: grouped by room, each room's events applied in one
+   * revision of its row in every version that exists. Settles each event by its room's write.
+   */
+  async projectAll(events: readonly SourceEvent[]): Promise<PromiseSettledResult<void>[]> {
     const { active, building } = await this.versions.recent();
-    await this.projectInto(active, event, { announce: true });
-    if (building !== null) await this.projectInto(building, event, { announce: false });
+    const byRoom = new Map<string, { facts: DashboardFact[]; events: SourceEvent[] }>();
+    for (const event of events) {
+      const fact = factOf(event);
+      const room = byRoom.get(fact.roomId) ?? { facts: [], events: [] };
+      room.facts.push(fact);
+      room.events.push(event);
+      byRoom.set(fact.roomId, room);
+    }
+    const applied = new Map(
+      [...byRoom].map(([roomId, room]) => [
+        roomId,
+        this.enqueue(active, roomId, room.facts, room.events, true).then(async () => {
+          if (building !== null) await this.enqueue(building, roomId, room.facts, room.events, false);
+        }),
+      ]),
+    );
+    return Promise.allSettled(events.map((event) => applied.get(factOf(event).roomId)!));
   }
 
   /** Resolves once the event's fact is in the row of `version` (and, if asked, its change announced). */
   projectInto(version: number, event: SourceEvent, { announce }: { announce: boolean }): Promise<void> {
     const fact = factOf(event);
-    const key = `${version}:${fact.roomId}`;
+    return this.enqueue(version, fact.roomId, [fact], [event], announce);
+  }
+
+  /** Joins the facts to those waiting for the row's next turn, or starts one. */
+  private enqueue(
+    version: number,
+    roomId: string,
+    facts: readonly DashboardFact[],
+    events: readonly SourceEvent[],
+    announce: boolean,
+  ): Promise<void> {
+    const key = `${version}:${roomId}:${announce}`;
     const waiting = this.waiting.get(key);
     if (waiting) {
-      waiting.facts.push(fact);
-      waiting.events.push(event);
+      waiting.facts.push(...facts);
+      waiting.events.push(...events);
       return waiting.applied;
     }
     const batch: Batch = {
-      facts: [fact],
-      events: [event],
-      applied: this.turns.run(key, async () => {
+      facts: [...facts],
+      events: [...events],
+      applied: this.turns.run(`${version}:${roomId}`, async () => {
         // From here on, later events of the room wait for the next turn.
         this.waiting.delete(key);
-        await this.apply(version, fact.roomId, batch, announce);
+        await this.apply(version, roomId, batch, announce);
       }),
     };
     this.waiting.set(key, batch);
@@ -69,15 +114,22 @@ export class DashboardProjection {
   }
 
   private async apply(version: number, roomId: string, batch: Batch, announce: boolean): Promise<void> {
-    const { rows, commands } = this.storeOf(version);
-    const { state, changed } = await commands.handle(roomId, (row) => {
-      const next = applyFacts(row, batch.facts);
-      return next && { state: next, events: [] };
-    });
+    const { rows, commands, latest } = this.storeOf(version);
+    const known = latest.get(roomId);
+    latest.delete(roomId);
+    const { state, changed } = await commands.handle(
+      roomId,
+      (row) => {
+        const next = applyFacts(row, batch.facts);
+        return next && { state: next, events: [] };
+      },
+      known,
+    );
     // A change was copied by its save; a repeat may be what a crash interrupted before the copy.
     const { revision, view } = changed
       ? { revision: state.version, view: viewOf(state) }
       : await rows.materialize(roomId);
+    if (changed) remember(latest, state);
     if (!announce || !view) return;
     const cause = batch.events[batch.events.length - 1];
     // Published before the events are acked; a repeat of a revision is dropped by the stream (same msgID).
@@ -97,9 +149,14 @@ export class DashboardProjection {
     let store = this.stores.get(version);
     if (!store) {
       const rows = new RowStore(this.database, version);
-      store = { rows, commands: new CommandHandler('RoomDashboard', rows, this.turns, 10) };
+      store = { rows, commands: new CommandHandler('RoomDashboard', rows, this.turns, 10), latest: new Map() };
       this.stores.set(version, store);
     }
     return store;
   }
+}
+
+function remember(latest: Map<string, DashboardRow>, row: DashboardRow): void {
+  latest.set(row.id, row);
+  if (latest.size > REMEMBERED_ROWS) latest.delete(latest.keys().next().value!);
 }
