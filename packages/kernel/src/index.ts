@@ -6,6 +6,7 @@ export * from './internalToken';
 export * from './calendar';
 export * from './validation';
 export * from './database';
+export * from './engine';
 export * from './lifecycle';
 export * from './subgraph';
 export * from './aggregates/aggregateLock';

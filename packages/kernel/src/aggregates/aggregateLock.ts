@@ -6,7 +6,8 @@
  * as a read-modify-write that concurrent writers can interleave (measured: two winners of one
  * version check, and lost updates, on both its SQLite and PostgreSQL backends). Every write path
  * that changes an aggregate after its insert (the use cases' decide-and-store loops and the outbox
- * relay's pop) therefore runs under this lock, which makes one replica per service correct there.
+ * relay's pop) therefore runs under this lock, which makes one replica per service correct there
+ * (EngineCapabilities.writerReplicas).
  */
 export class AggregateLock {
   private readonly tails = new Map<string, Promise<void>>();
