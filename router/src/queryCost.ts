@@ -54,8 +54,9 @@ function nightsBetween(checkIn: string, checkOut: string): number {
  */
 export class OperationLimiter {
   // A document's shape is judged once: the router keeps each parsed document it has seen, and only
-  // the cost depends on the variables.
+  // the cost depends on the variables: it is kept per set of variable values, a few per operation.
   readonly #shapeVerdicts = new WeakMap<DocumentNode, Map<string, InvalidInput | null>>();
+  readonly #costVerdicts = new WeakMap<DocumentNode, Map<string, InvalidInput | null>>();
 
   constructor(private readonly limits: OperationLimits) {}
 
@@ -65,15 +66,34 @@ export class OperationLimiter {
     variables: Record<string, unknown>,
     operationName: string | undefined,
   ): InvalidInput | undefined {
-    let verdicts = this.#shapeVerdicts.get(document);
-    if (!verdicts) this.#shapeVerdicts.set(document, (verdicts = new Map<string, InvalidInput | null>()));
-    let verdict = verdicts.get(operationName ?? '');
-    if (verdict === undefined) {
-      verdict = shapeRefusalOf(schema, document, this.limits, operationName) ?? null;
-      verdicts.set(operationName ?? '', verdict);
-    }
-    return verdict ?? costRefusalOf(schema, document, this.limits, variables, operationName);
+    const shape = verdictOf(this.#shapeVerdicts, document, operationName ?? '', () =>
+      shapeRefusalOf(schema, document, this.limits, operationName),
+    );
+    if (shape) return shape;
+    return verdictOf(this.#costVerdicts, document, `${operationName ?? ''}\n${JSON.stringify(variables)}`, () =>
+      costRefusalOf(schema, document, this.limits, variables, operationName),
+    );
   }
+}
+
+/** Verdicts kept per document and key, at most this many per document (then judged anew). */
+const VERDICTS_PER_DOCUMENT = 64;
+
+function verdictOf(
+  kept: WeakMap<DocumentNode, Map<string, InvalidInput | null>>,
+  document: DocumentNode,
+  key: string,
+  judge: () => InvalidInput | undefined,
+): InvalidInput | undefined {
+  let verdicts = kept.get(document);
+  if (!verdicts) kept.set(document, (verdicts = new Map<string, InvalidInput | null>()));
+  let verdict = verdicts.get(key);
+  if (verdict === undefined) {
+    verdict = judge() ?? null;
+    if (verdicts.size >= VERDICTS_PER_DOCUMENT) verdicts.clear();
+    verdicts.set(key, verdict);
+  }
+  return verdict ?? undefined;
 }
 
 /** The first limit an operation breaks, or undefined. Counting stops at the limit, so it costs at most that much. */
