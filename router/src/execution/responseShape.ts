@@ -12,7 +12,6 @@ import {
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
-  type GraphQLNamedType,
   type GraphQLObjectType,
   type GraphQLOutputType,
   type GraphQLSchema,
@@ -34,9 +33,30 @@ export interface FieldShape {
   /** Every node of the operation answered under this key (merged, as GraphQL merges them). */
   readonly nodes: readonly FieldNode[];
   readonly type: GraphQLOutputType;
+  /** The type's wrappers (non-null, list), unrolled once so that answers are completed without asking the schema. */
+  readonly completion: Completion;
   readonly sub: SelectionShape | undefined;
   /** The enum's values, checked in answers (an @inaccessible value must not reach the client). */
   readonly enumValues: ReadonlySet<string> | undefined;
+}
+
+/** A position of a field's type: whether it is non-null, and for a list, how its items are completed. */
+export interface Completion {
+  readonly nonNull: boolean;
+  readonly item: Completion | undefined;
+}
+
+function completionOf(type: GraphQLOutputType): Completion {
+  if (isNonNullType(type)) return { nonNull: true, item: completionOf(type.ofType as GraphQLOutputType).item };
+  return { nonNull: false, item: isListType(type) ? completionOf(type.ofType) : undefined };
+}
+
+/** The fields answered for objects of one runtime type at one position. */
+export interface RuntimeFields {
+  readonly type: GraphQLCompositeType;
+  /** An object type: what `__typename` answers (an abstract runtime type cannot answer it). */
+  readonly isObject: boolean;
+  readonly fields: readonly FieldShape[];
 }
 
 interface ShapeContext {
@@ -152,6 +172,7 @@ function deferActive(
 }
 
 const NONE: ReadonlySet<never> = new Set();
+const NULLABLE: Completion = { nonNull: false, item: undefined };
 
 /**
  * The selections of one composite position of the operation, and, per runtime type met there, the
@@ -160,6 +181,9 @@ const NONE: ReadonlySet<never> = new Set();
  */
 export class SelectionShape {
   readonly #byType = new Map<string, readonly FieldShape[]>();
+  /** By the __typename an answer gives: its type's fields here, or null for a name that is no composite type. */
+  readonly #byTypename = new Map<string, RuntimeFields | null>();
+  #own: RuntimeFields | undefined;
 
   constructor(
     private readonly context: ShapeContext,
@@ -167,10 +191,25 @@ export class SelectionShape {
     private readonly selectionSets: readonly SelectionSetNode[],
   ) {}
 
-  /** The runtime type of an object answered here: its __typename, or this position's type. */
-  runtimeType(typename: unknown): GraphQLNamedType | undefined {
-    if (typeof typename !== 'string' || typename === this.type.name) return this.type;
-    return this.context.schema.getType(typename) ?? undefined;
+  /** The fields of an object answered here whose __typename is `typename` (kept per name); null: not a composite type. */
+  fieldsFor(typename: unknown): RuntimeFields | null {
+    if (typeof typename !== 'string' || typename === this.type.name) return this.ownFields();
+    let runtime = this.#byTypename.get(typename);
+    if (runtime === undefined) {
+      const type = this.context.schema.getType(typename);
+      runtime = type && isCompositeType(type) ? this.#runtimeFields(type) : null;
+      this.#byTypename.set(typename, runtime);
+    }
+    return runtime;
+  }
+
+  /** The fields of an object answered here as this position's own type (the root, or no __typename). */
+  ownFields(): RuntimeFields {
+    return (this.#own ??= this.#runtimeFields(this.type));
+  }
+
+  #runtimeFields(type: GraphQLCompositeType): RuntimeFields {
+    return { type, isObject: isObjectType(type), fields: this.fieldsOf(type) };
   }
 
   fieldsOf(runtime: GraphQLCompositeType): readonly FieldShape[] {
@@ -221,6 +260,7 @@ export class SelectionShape {
         kind: 'typename',
         nodes,
         type: runtime as GraphQLOutputType,
+        completion: NULLABLE,
         sub: undefined,
         enumValues: undefined,
       };
@@ -231,6 +271,7 @@ export class SelectionShape {
         kind: 'introspection',
         nodes,
         type: runtime as GraphQLOutputType,
+        completion: NULLABLE,
         sub: undefined,
         enumValues: undefined,
       };
@@ -247,7 +288,15 @@ export class SelectionShape {
         )
       : undefined;
     const enumValues = isEnumType(named) ? new Set(named.getValues().map((value) => value.name)) : undefined;
-    return { key, kind: removed ? 'removed' : 'value', nodes, type: definition.type, sub, enumValues };
+    return {
+      key,
+      kind: removed ? 'removed' : 'value',
+      nodes,
+      type: definition.type,
+      completion: completionOf(definition.type),
+      sub,
+      enumValues,
+    };
   }
 }
 
@@ -271,21 +320,21 @@ export function shapeResponse(
   const path: (string | number)[] = [];
 
   const object = (at: SelectionShape, input: Record<string, unknown>, root: boolean): unknown => {
-    const runtime = root ? at.type : at.runtimeType(input.__typename);
-    if (!runtime || !isCompositeType(runtime)) {
+    const runtime = root ? at.ownFields() : at.fieldsFor(input.__typename);
+    if (!runtime) {
       problems.push(new GraphQLError(`Invalid __typename found for object at ${describe(path)}.`, { path: [...path] }));
       return null;
     }
     const output: Record<string, unknown> = {};
-    for (const field of at.fieldsOf(runtime)) {
+    for (const field of runtime.fields) {
       if (field.kind === 'typename') {
-        if (!isObjectType(runtime)) return INVALID;
-        output[field.key] = runtime.name;
+        if (!runtime.isObject) return INVALID;
+        output[field.key] = runtime.type.name;
         continue;
       }
       if (field.kind === 'removed') {
         // Its error is authorization's; a non-null one nulls its parent, as any field error would.
-        if (isNonNullType(field.type)) return INVALID;
+        if (field.completion.nonNull) return INVALID;
         output[field.key] = null;
         continue;
       }
@@ -294,7 +343,7 @@ export function shapeResponse(
         continue;
       }
       path.push(field.key);
-      const completed = value(field, field.type, Object.hasOwn(input, field.key) ? input[field.key] : undefined);
+      const completed = value(field, field.completion, Object.hasOwn(input, field.key) ? input[field.key] : undefined);
       path.pop();
       if (completed === INVALID) return INVALID;
       output[field.key] = completed;
@@ -302,40 +351,41 @@ export function shapeResponse(
     return output;
   };
 
-  const value = (field: FieldShape, type: GraphQLOutputType, input: unknown): unknown => {
-    if (isNonNullType(type)) {
-      if (input === null || input === undefined) {
-        problems.push(
-          new GraphQLError(`Cannot return null for non-nullable field ${describe(path)}.`, { path: [...path] }),
-        );
-        return INVALID;
-      }
-      const completed = value(field, type.ofType as GraphQLOutputType, input);
-      return completed === null ? INVALID : completed;
+  /** INVALID: null where the type says non-null (the nearest nullable position above becomes null). */
+  const value = (field: FieldShape, completion: Completion, input: unknown): unknown => {
+    if (input === null || input === undefined) {
+      if (!completion.nonNull) return null;
+      problems.push(
+        new GraphQLError(`Cannot return null for non-nullable field ${describe(path)}.`, { path: [...path] }),
+      );
+      return INVALID;
     }
-    if (input === null || input === undefined) return null;
-    if (isListType(type)) {
-      if (!Array.isArray(input)) return null;
-      const items = new Array<unknown>(input.length);
-      for (let index = 0; index < input.length; index += 1) {
-        path.push(index);
-        const item = value(field, type.ofType, input[index]);
-        path.pop();
-        if (item === INVALID) return null;
-        items[index] = item;
-      }
-      return items;
-    }
-    if (field.sub) {
-      if (typeof input !== 'object') return null;
-      const completed = object(field.sub, input as Record<string, unknown>, false);
-      return completed === INVALID ? null : completed;
-    }
-    if (field.enumValues && !field.enumValues.has(input as string)) {
+    let completed: unknown;
+    if (completion.item) {
+      completed = Array.isArray(input) ? list(field, completion.item, input) : null;
+    } else if (field.sub) {
+      completed = typeof input === 'object' ? object(field.sub, input as Record<string, unknown>, false) : null;
+      if (completed === INVALID) completed = null;
+    } else if (field.enumValues && !field.enumValues.has(input as string)) {
       problems.push(new GraphQLError(`Invalid value found for field ${describe(path)}.`, { path: [...path] }));
-      return null;
+      completed = null;
+    } else {
+      return input;
     }
-    return input;
+    return completed === null && completion.nonNull ? INVALID : completed;
+  };
+
+  /** A list's items; null when one of them is an invalid null. */
+  const list = (field: FieldShape, item: Completion, input: readonly unknown[]): unknown[] | null => {
+    const items = new Array<unknown>(input.length);
+    for (let index = 0; index < input.length; index += 1) {
+      path.push(index);
+      const completed = value(field, item, input[index]);
+      path.pop();
+      if (completed === INVALID) return null;
+      items[index] = completed;
+    }
+    return items;
   };
 
   const root = object(shape, data, true);
