@@ -11,9 +11,14 @@
  * Beside it, in the same run and on the same server: how many single-document updates per second
  * the MongoDB driver alone gets (8 at once), the floor any projection pays per event, for scale.
  *
+ * Each engine in turn, in the same run: FerretDB on PostgreSQL when FERRETDB_POSTGRESQL_URL (or
+ * TEST_FERRETDB_POSTGRESQL_URL) names a database, then the embedded engine (FerretDB on SQLite
+ * files, or mongod where one can be had); a summary at the end gives each engine's events/s as a
+ * share of its driver's updates/s.
+ *
  * Environment: BENCH_RATES (events/s, default "50,100,200"), BENCH_SECONDS (per rate, default
  * 10), BENCH_BURST (events, default 1000), BENCH_ROOMS (default 50); TEST_MONGO_URL to use a
- * running MongoDB-wire server instead of starting one.
+ * running MongoDB-wire server instead of starting any.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -27,6 +32,7 @@ import { MongoClient } from 'mongodb';
 import { HistoryWriter } from '../subgraphs/dashboard/test/eventHistory';
 import { startSystem, type TestSystem } from '../test/support/system';
 import { tokenFor } from '../test/support/tokens';
+import { infrastructureConfig } from '../scripts/infra/config';
 import { startMongo } from '../scripts/infra/mongo';
 import { findFreePort } from '../scripts/infra/ports';
 
@@ -51,12 +57,68 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+/** What one engine's run measured, for the summary. */
+interface EngineResult {
+  readonly engine: string;
+  readonly driverUpdatesPerSecond: number;
+  /** Drain rate of each steady rate, and its lags. */
+  readonly steady: { rate: number; eventsPerSecond: number; p50: number; p99: number }[];
+  readonly burst: { eventsPerSecond: number; p50: number; p99: number };
+}
+
+/**
+ * The engines to measure, in turn, each on a server started here: FerretDB on the PostgreSQL
+ * database FERRETDB_POSTGRESQL_URL or TEST_FERRETDB_POSTGRESQL_URL names, if any, then the
+ * embedded engine (undefined: SQLite files, or mongod where one can be had). With
+ * TEST_MONGO_URL, that server only.
+ */
+function enginesToMeasure(): (string | undefined)[] {
+  if (process.env.TEST_MONGO_URL) return [undefined];
+  const postgresqlUrl = process.env.FERRETDB_POSTGRESQL_URL || process.env.TEST_FERRETDB_POSTGRESQL_URL || undefined;
+  return postgresqlUrl ? [postgresqlUrl, undefined] : [undefined];
+}
+
 async function main() {
+  console.log(
+    `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${loadAverage()}`,
+  );
+  const results: EngineResult[] = [];
+  for (const postgresqlUrl of enginesToMeasure()) results.push(await measureEngine(postgresqlUrl));
+  console.log(`\nsummary (load average now ${loadAverage()})`);
+  for (const result of results) {
+    const ratio = (eventsPerSecond: number) =>
+      `${((100 * eventsPerSecond) / result.driverUpdatesPerSecond).toFixed(1)}%`;
+    console.log(`${result.engine}: driver ${result.driverUpdatesPerSecond.toFixed(0)} updates/s`);
+    console.log(
+      `  burst: ${result.burst.eventsPerSecond.toFixed(0)} events/s (${ratio(result.burst.eventsPerSecond)} of the driver's updates/s), lag p50 ${result.burst.p50.toFixed(0)} ms, p99 ${result.burst.p99.toFixed(0)} ms`,
+    );
+    for (const steady of result.steady) {
+      console.log(
+        `  steady ${steady.rate}/s: drains ${steady.eventsPerSecond.toFixed(0)} events/s (${ratio(steady.eventsPerSecond)}), lag p50 ${steady.p50.toFixed(0)} ms, p99 ${steady.p99.toFixed(0)} ms`,
+      );
+    }
+  }
+}
+
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((load) => load.toFixed(2))
+    .join(', ');
+}
+
+async function measureEngine(postgresqlUrl: string | undefined): Promise<EngineResult> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'roombook-bench-dashboard-'));
-  const mongo = process.env.TEST_MONGO_URL
+  const given = process.env.TEST_MONGO_URL;
+  const mongo = given
     ? undefined
-    : await startMongo({ dir, port: await findFreePort(), log: (line) => console.log(line) });
-  process.env.TEST_MONGO_URL ??= mongo!.url;
+    : await startMongo({
+        dir,
+        port: await findFreePort(),
+        log: (line) => console.log(line),
+        config: { ...infrastructureConfig(), FERRETDB_POSTGRESQL_URL: postgresqlUrl },
+      });
+  process.env.TEST_MONGO_URL = given ?? mongo!.url;
   const system = await startSystem(['dashboard']);
   const admin = await tokenFor('bench-admin', ['ADMIN']);
   const nats = await connect({ servers: system.nats.url });
@@ -71,31 +133,37 @@ async function main() {
     const stopFollowing = await followSignals(system, admin, js, tracker);
     await untilReadable(tracker, system, admin, rooms);
 
-    console.log(`dashboard lag: committed change -> row readable through the router (${ROOMS} rooms)`);
-    const engine = mongo ? `${mongo.engine} started by the bench` : `TEST_MONGO_URL ${system.mongoUrl}`;
+    const engine = mongo
+      ? `${mongo.engine === 'ferretdb' ? `FerretDB on ${postgresqlUrl ? 'PostgreSQL' : 'SQLite files'}` : 'mongod'} started by the bench`
+      : `TEST_MONGO_URL ${system.mongoUrl}`;
     console.log(
-      `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; database: ${engine}`,
+      `\ndashboard lag: committed change -> row readable through the router (${ROOMS} rooms); database: ${engine}`,
     );
     const updates = await driverUpdatesPerSecond(system.mongoUrl, `${system.dbPrefix}_bench`);
     console.log(`direct driver, same server: ${updates.toFixed(0)} single-document updates/s (8 at once)`);
     const ofDriver = (eventsPerSecond: number) =>
       `${eventsPerSecond.toFixed(0)} events/s, ${((100 * eventsPerSecond) / updates).toFixed(1)}% of the driver's updates/s`;
+    const steady: EngineResult['steady'] = [];
     for (const rate of RATES) {
       tracker.lags.length = 0;
       const started = performance.now();
       const count = rate * SECONDS;
+      const publishing: Promise<void>[] = [];
       for (let index = 0; index < count; index += 1) {
-        // Steady pace: the index-th event leaves at its time, whatever the previous publish cost.
+        // Steady pace: the index-th event leaves at its time, whatever the previous publishes cost
+        // (not waiting for each acknowledgement: on a loaded machine that alone caps the rate).
         const due = started + (index * 1000) / rate;
         const wait = due - performance.now();
         if (wait > 0) await sleep(wait);
-        await publishReservation(js, tracker, rooms[index % rooms.length]);
+        publishing.push(publishReservation(js, tracker, rooms[index % rooms.length]));
       }
+      await Promise.all(publishing);
       const achieved = count / ((performance.now() - started) / 1000);
       await untilReadable(tracker, system, admin, rooms);
-      report(`steady ${rate}/s for ${SECONDS} s (sent at ${achieved.toFixed(0)}/s)`, tracker.lags);
+      const lags = report(`steady ${rate}/s for ${SECONDS} s (sent at ${achieved.toFixed(0)}/s)`, tracker.lags);
       const drained = (performance.now() - started) / 1000;
       console.log(`  all readable ${drained.toFixed(1)} s after the first was sent: ${ofDriver(count / drained)}`);
+      steady.push({ rate, eventsPerSecond: count / drained, ...lags });
     }
 
     tracker.lags.length = 0;
@@ -105,14 +173,21 @@ async function main() {
     );
     const published = performance.now() - burstStarted;
     await untilReadable(tracker, system, admin, rooms);
-    report(`burst of ${BURST} (published in ${published.toFixed(0)} ms)`, tracker.lags);
+    const burstLags = report(`burst of ${BURST} (published in ${published.toFixed(0)} ms)`, tracker.lags);
     const drained = (performance.now() - burstStarted) / 1000;
     console.log(`  all readable ${drained.toFixed(1)} s after the burst began: ${ofDriver(BURST / drained)}`);
     await stopFollowing();
+    return {
+      engine,
+      driverUpdatesPerSecond: updates,
+      steady,
+      burst: { eventsPerSecond: BURST / drained, ...burstLags },
+    };
   } finally {
     await nats.close();
     await system.stop();
     await mongo?.stop();
+    if (!given) delete process.env.TEST_MONGO_URL;
     await fs.rm(dir, { recursive: true, force: true });
   }
 }
@@ -221,11 +296,12 @@ async function driverUpdatesPerSecond(mongoUrl: string, databaseName: string): P
   }
 }
 
-function report(label: string, lags: readonly number[]): void {
+function report(label: string, lags: readonly number[]): { p50: number; p99: number } {
   const sorted = [...lags].sort((a, b) => a - b);
   console.log(
     `${label.padEnd(44)} n=${String(sorted.length).padStart(5)}  p50=${percentile(sorted, 50).toFixed(0).padStart(6)} ms  p99=${percentile(sorted, 99).toFixed(0).padStart(6)} ms  max=${(sorted.at(-1) ?? NaN).toFixed(0).padStart(6)} ms`,
   );
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 }
 
 main().catch((error: unknown) => {
