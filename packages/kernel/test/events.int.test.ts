@@ -198,6 +198,66 @@ describe('EventConsumer', () => {
   });
 });
 
+describe('EventConsumer with handleBatch', () => {
+  it('hands over what arrived while a batch was handled in one call, and acks, retries or dead-letters each event by its own outcome', async () => {
+    const family = testFamily('batch');
+    const batches: string[][] = [];
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const consumer = await start({
+      durable: 'batch-test',
+      events: family,
+      maxDeliveries: 2,
+      redeliveryDelayMs: 20,
+      handle: async () => {
+        throw new Error('not called in batch mode');
+      },
+      handleBatch: async (events) => {
+        batches.push(events.map((event) => event.aggregateId));
+        if (batches.length === 1) await gate;
+        return events.map((event) =>
+          event.aggregateId === 'poisoned'
+            ? { status: 'rejected' as const, reason: new Error('cannot digest this room') }
+            : { status: 'fulfilled' as const, value: undefined },
+        );
+      },
+    });
+    await publish(counted(family, 'first', 1));
+    await eventually(
+      async () => batches.length,
+      (count) => count === 1,
+    );
+    // While the first batch is held, the next ones arrive at the consumer; then the batch ends.
+    const poison = counted(family, 'poisoned', 1);
+    await publish(poison);
+    for (let index = 0; index < 10; index += 1) await publish(counted(family, `later-${index}`, 1));
+    await eventually(
+      () => broker.manager.consumers.info('ROOMS', 'batch-test'),
+      (info) => info.num_ack_pending === 12,
+    );
+    openGate();
+
+    await eventually(
+      () => readStream(nats.url, 'DEAD_LETTERS'),
+      (stored) => stored.some(({ event }) => event.id === poison.id),
+    );
+    // Every fulfilled event acked; the dead-lettered one too where the server knows a termination
+    // with a reason (nats-server 2.10 and later; 2.9 leaves it pending until its ack wait ends).
+    const [major, minor] = (broker.connection.info?.version ?? '0.0').split('.').map(Number);
+    const termedPending = major > 2 || (major === 2 && minor >= 10) ? 0 : 1;
+    await eventually(
+      () => broker.manager.consumers.info('ROOMS', 'batch-test'),
+      (info) => info.num_pending === 0 && info.num_ack_pending === termedPending,
+    );
+    await consumer.stop();
+
+    expect(batches[0]).toEqual(['first']);
+    // The eleven that waited came in one call; the poisoned one once more, alone, before it was dead-lettered.
+    expect(batches[1]).toEqual(['poisoned', ...Array.from({ length: 10 }, (_, index) => `later-${index}`)]);
+    expect(batches.slice(2)).toEqual([['poisoned']]);
+  });
+});
+
 describe('replayStream', () => {
   it('reads a stream from its first message to its last under a fresh consumer, leaving the durable where it was', async () => {
     const family = new EventFamily(
