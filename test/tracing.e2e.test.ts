@@ -1,7 +1,7 @@
 /**
  * One trace follows a booking: the router's operation, its fetches to reservation and payment,
  * the event reservation publishes, payment charging from it, the event payment publishes, and
- * reservation confirming from that, across processes and NATS. Every service runs as a process
+ * reservation confirming from that (and the dashboard projecting them), across processes and NATS. Every service runs as a process
  * of its own, exporting over OTLP to a real receiver; the booking's log lines carry the trace id.
  */
 import { randomBytes } from 'node:crypto';
@@ -25,7 +25,7 @@ const logLines: { service: string; line: string }[] = [];
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
-  system = await startSystem(['room', 'payment', 'reservation'], {
+  system = await startSystem(['room', 'payment', 'reservation', 'dashboard'], {
     processes: {
       environment: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, LOG_LEVEL: 'info' },
       onLine: (service, line) => logLines.push({ service, line }),
@@ -96,6 +96,12 @@ it('follows a booking from the client through the router, the subgraphs and both
   );
   expect(charging.parentSpanId).toBe(requested.spanId);
   expect(charging.attributes['roombook.correlation_id']).toBe(reservationId);
+  // The dashboard takes its events in batches, and each event's handling is still in its own trace.
+  const projecting = await spanOf(
+    'the dashboard handling ReservationRequested',
+    (s) => s.service === 'dashboard' && s.name === 'process reservations.requested',
+  );
+  expect(projecting.parentSpanId).toBe(requested.spanId);
   const approved = await spanOf(
     'payment publishing PaymentApproved',
     (s) => s.service === 'payment' && s.name === 'publish payments.approved',

@@ -12,7 +12,7 @@ import type { ServiceMetrics } from '../http/metrics';
 import type { Logger } from '../logger';
 import type { Broker } from './nats';
 import { OrderedWork } from './orderedWork';
-import { handlingSpan } from './traceContext';
+import { endHandlingSpan, handlingSpan, startHandlingSpans } from './traceContext';
 
 /** Where a consumer's events come from and how they are read: an EventFamily of @roombook/contracts. */
 export interface EventSource<Event extends EventEnvelope> {
@@ -163,12 +163,17 @@ export class EventConsumer<Event extends EventEnvelope = EventEnvelope> {
       } else readable.push({ message, envelope, event });
     }
     if (readable.length === 0) return;
+    const spans = startHandlingSpans(
+      this.spec.durable,
+      readable.map(({ message, envelope }) => ({ message, event: envelope })),
+    );
     let outcomes: readonly PromiseSettledResult<void>[];
     try {
       outcomes = await handleBatch(readable.map(({ event }) => event));
     } catch (error) {
       outcomes = readable.map(() => ({ status: 'rejected', reason: error }));
     }
+    spans.forEach((span, index) => endHandlingSpan(span, outcomes[index]));
     await Promise.all(
       readable.map(async ({ message, envelope }, index) => {
         const outcome = outcomes[index];

@@ -6,6 +6,7 @@ import {
   trace,
   type Context,
   type Span,
+  type SpanOptions,
   type TextMapGetter,
   type TextMapSetter,
 } from '@opentelemetry/api';
@@ -63,40 +64,68 @@ export function publishingSpan<T>(
  */
 export function handlingSpan<T>(
   consumer: string,
-  message: { readonly subject: string; readonly headers?: MsgHdrs },
-  event: { readonly id: string; readonly type: string; readonly correlationId: string },
+  message: HandledMessage,
+  event: HandledEvent,
   handle: () => Promise<T>,
 ): Promise<T> {
+  const { name, options, parent } = handlingSpanOf(consumer, message, event);
+  return kernelTracer.startActiveSpan(name, options, parent, (span) => ended(span, handle));
+}
+
+/**
+ * The consumer spans of a batch handled at once: one per event, each in the trace its own message
+ * carries, so every event's trace shows its handling however it was batched. End each with
+ * `endHandlingSpan` and the event's own outcome.
+ */
+export function startHandlingSpans(
+  consumer: string,
+  handled: readonly { readonly message: HandledMessage; readonly event: HandledEvent }[],
+): Span[] {
+  return handled.map(({ message, event }) => {
+    const { name, options, parent } = handlingSpanOf(consumer, message, event);
+    return kernelTracer.startSpan(name, options, parent);
+  });
+}
+
+export function endHandlingSpan(span: Span, outcome: PromiseSettledResult<unknown> | undefined): void {
+  if (outcome?.status !== 'fulfilled') failed(span, outcome?.reason);
+  span.end();
+}
+
+type HandledMessage = { readonly subject: string; readonly headers?: MsgHdrs };
+type HandledEvent = { readonly id: string; readonly type: string; readonly correlationId: string };
+
+function handlingSpanOf(consumer: string, message: HandledMessage, event: HandledEvent) {
   const remote = propagation.extract(ROOT_CONTEXT, message.headers, natsHeaderGetter);
   const baggage = (propagation.getBaggage(remote) ?? propagation.createBaggage()).setEntry('correlation.id', {
     value: event.correlationId,
   });
   const parent: Context = propagation.setBaggage(remote, baggage);
-  return kernelTracer.startActiveSpan(
-    `process ${message.subject}`,
-    {
-      kind: SpanKind.CONSUMER,
-      attributes: {
-        'messaging.system': 'nats',
-        'messaging.operation.type': 'process',
-        'messaging.destination.name': message.subject,
-        'messaging.consumer.group.name': consumer,
-        'messaging.message.id': event.id,
-        'roombook.event.type': event.type,
-        'roombook.correlation_id': event.correlationId,
-      },
+  const options: SpanOptions = {
+    kind: SpanKind.CONSUMER,
+    attributes: {
+      'messaging.system': 'nats',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': message.subject,
+      'messaging.consumer.group.name': consumer,
+      'messaging.message.id': event.id,
+      'roombook.event.type': event.type,
+      'roombook.correlation_id': event.correlationId,
     },
-    parent,
-    (span) => ended(span, handle),
-  );
+  };
+  return { name: `process ${message.subject}`, options, parent };
+}
+
+function failed(span: Span, error: unknown): void {
+  if (error instanceof Error) span.recordException(error);
+  span.setStatus({ code: 2, message: error instanceof Error ? error.message : String(error) });
 }
 
 async function ended<T>(span: Span, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    span.recordException(error as Error);
-    span.setStatus({ code: 2, message: error instanceof Error ? error.message : String(error) });
+    failed(span, error);
     throw error;
   } finally {
     span.end();
