@@ -88,7 +88,9 @@ export async function chargeReservationAndWait(
  * The synchronous leg's charge of a reservation that has no payment yet: the provider is called
  * first, and the payment stored settled when it answers within PENDING_AFTER_MS, PENDING (with the
  * sealed token) as soon as it does not. A payment another caller stored meanwhile (the event path,
- * a repeat) is settled with this call's result, which the provider made the same as theirs.
+ * a repeat) is theirs to settle, and is returned as stored: only the caller whose insert won settles
+ * a payment, because a versioned save is not atomic on FerretDB, so two processes settling one
+ * payment at once could both succeed and publish its event twice (seen in a rolling update).
  */
 async function chargeAtOnce(
   deps: PaymentDependencies,
@@ -109,10 +111,8 @@ async function chargeAtOnce(
   if (answered === null) {
     // Awaited below, after the insert; until then a failure must not go unhandled.
     call.catch(() => undefined);
-    const pending = (await deps.store.insertWithToken(opened, sealedToken))
-      ? opened
-      : await storedPaymentOf(deps, request.reservationId);
-    return awaitedProviderCall(pending) === 'charge' ? settle(deps, pending, await call, null) : pending;
+    if (!(await deps.store.insertWithToken(opened, sealedToken))) return storedPaymentOf(deps, request.reservationId);
+    return settle(deps, opened, await call, null);
   }
   const settled = decisionOf(settleCharge(opened, answered, deps.clock()), null);
   if (!settled) throw new Error(`Payment for reservation ${request.reservationId} did not settle from a PENDING one`);
@@ -123,8 +123,7 @@ async function chargeAtOnce(
     );
     return settled.state;
   }
-  const winner = await storedPaymentOf(deps, request.reservationId);
-  return awaitedProviderCall(winner) === 'charge' ? settle(deps, winner, answered, null) : winner;
+  return storedPaymentOf(deps, request.reservationId);
 }
 
 async function storedPaymentOf(deps: PaymentDependencies, reservationId: string): Promise<Payment> {
