@@ -4,7 +4,12 @@ import { CANCEL, registerRoom, stayBooker } from '../../test/support/booking';
 import { postGraphQL } from '../../test/support/graphqlClient';
 import { openHttpLive, type HttpLiveStream, type HttpTransport } from '../../test/support/httpLiveClient';
 import { HEAVY_ROOM_CHANGED, publishRoomRenames } from '../../test/support/roomUpdates';
-import { eventually, readStream } from '../../test/support/streams';
+import {
+  reservationChangesAfter,
+  sequenceOfCursor,
+  untilReservationEventsStored,
+} from '../../test/support/reservationChanges';
+import { eventually } from '../../test/support/streams';
 import { startSystem, type TestSystem } from '../../test/support/system';
 import { tokenFor } from '../../test/support/tokens';
 
@@ -456,28 +461,6 @@ const reservationsOf = (received: Received) =>
     result.data?.reservationStatusChanged.id as string | undefined,
     result.data?.reservationStatusChanged.status as string | undefined,
   ]);
-const reservationOf = (event: { readonly data: unknown }) => (event.data as { reservationId?: string }).reservationId;
-/** Until the reservations stream holds these events (type, reservation id). */
-const untilStored = (expected: readonly (readonly [string, string])[]) =>
-  eventually(
-    async () => (await readStream(system.nats.url, 'RESERVATIONS')).map(({ event }) => event),
-    (events) =>
-      expected.every(([type, id]) => events.some((event) => event.type === type && reservationOf(event) === id)),
-  );
-/** Of these reservations, those changed after the cursor's event, in the order of their last change. */
-async function changedAfter(cursor: string, ids: readonly string[]): Promise<string[]> {
-  // Cursors are opaque to clients; this test knows how the router writes them (liveCursors.ts).
-  const after = Number(Buffer.from(cursor.split('.')[0], 'base64url').toString().split(':')[2]);
-  const latest = new Map<string, number>();
-  for (const { sequence, event } of await readStream(system.nats.url, 'RESERVATIONS')) {
-    const id = reservationOf(event);
-    if (sequence <= after || !id || !ids.includes(id)) continue;
-    latest.delete(id);
-    latest.set(id, sequence);
-  }
-  return [...latest.keys()];
-}
-
 describe.each(['sse', 'multipart'] as const)('%s: resume', (transport) => {
   const BY_ROOM = `subscription($roomId: ID) { reservationStatusChanged(roomId: $roomId) { id status } }`;
 
@@ -500,7 +483,7 @@ describe.each(['sse', 'multipart'] as const)('%s: resume', (transport) => {
     const eves = await bookStay(roomId, eve);
     expect((await system.graphql(CANCEL, { id: first.id }, gus)).errors).toBeUndefined();
     const second = await bookStay(roomId, gus);
-    await untilStored([
+    await untilReservationEventsStored(system.nats.url, [
       ['ReservationConfirmed', eves.id],
       ['ReservationCancelled', first.id],
       ['ReservationConfirmed', second.id],
@@ -512,10 +495,9 @@ describe.each(['sse', 'multipart'] as const)('%s: resume', (transport) => {
       (count) => count === 2,
     );
     expect(reservationsOf(resumed)).toEqual(
-      (await changedAfter(cursor, [first.id, second.id])).map((id) => [
-        id,
-        id === first.id ? 'CANCELLED' : 'CONFIRMED',
-      ]),
+      (await reservationChangesAfter(system.nats.url, sequenceOfCursor(cursor), [first.id, second.id])).map(
+        ({ id }) => [id, id === first.id ? 'CANCELLED' : 'CONFIRMED'],
+      ),
     );
     // Then live, nothing repeated at the seam: only the new reservation's changes follow.
     const third = await bookStay(roomId, gus);
@@ -574,7 +556,7 @@ describe('a router that drains (SIGTERM) or dies (SIGKILL) loses nothing', () =>
       stopped = true;
       // Changed while the client is away (its backoff before it reconnects).
       expect((await system.graphql(CANCEL, { id: first.id }, gus)).errors).toBeUndefined();
-      await untilStored([['ReservationCancelled', first.id]]);
+      await untilReservationEventsStored(system.nats.url, [['ReservationCancelled', first.id]]);
       reconnect();
       await eventually(
         async () => tap.results.map((result) => result.data?.reservationStatusChanged.status),
@@ -607,7 +589,7 @@ describe('a router that drains (SIGTERM) or dies (SIGKILL) loses nothing', () =>
     await before.ended;
     expect(before.results.at(-1)!.codes).toEqual(['SERVICE_UNAVAILABLE']);
     expect((await system.graphql(CANCEL, { id: first.id }, gus)).errors).toBeUndefined();
-    await untilStored([['ReservationCancelled', first.id]]);
+    await untilReservationEventsStored(system.nats.url, [['ReservationCancelled', first.id]]);
     const cursor = before.results.filter((result) => result.cursor).at(-1)!.cursor;
     const resumed = subscribeVia('multipart', gus, BY_ROOM, { roomId }, cursor);
     await eventually(

@@ -8,6 +8,12 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { CANCEL, registerRoom, stayBooker } from '../../test/support/booking';
 import { connectLive, type LiveConnection, type LiveResult, type LiveTap } from '../../test/support/liveClient';
+import {
+  reservationChangesAfter,
+  reservationOf,
+  sequenceOfCursor,
+  untilReservationEventsStored,
+} from '../../test/support/reservationChanges';
 import { eventually, readStream } from '../../test/support/streams';
 import { startSystem, type TestSystem } from '../../test/support/system';
 import { tokenFor } from '../../test/support/tokens';
@@ -63,34 +69,10 @@ async function untilSubscribed(count: number, routerUrl = system.routerUrl): Pro
   );
 }
 
-/** Waits until the reservations stream holds these events (type, reservation): the changes made while a client was away. */
-async function untilStored(expected: readonly (readonly [string, string])[]): Promise<void> {
-  await eventually(
-    async () => (await readStream(system.nats.url, 'RESERVATIONS')).map(({ event }) => event),
-    (events) =>
-      expected.every(([type, id]) => events.some((event) => event.type === type && reservationOf(event) === id)),
-  );
-}
-
-/** The reservations among `ids` that changed after `after`, in the order of their last change, with its sequence. */
-async function lastChanges(after: number, ids: readonly string[]) {
-  const latest = new Map<string, number>();
-  for (const { sequence, event } of await readStream(system.nats.url, 'RESERVATIONS')) {
-    const id = reservationOf(event);
-    if (sequence <= after || !id || !ids.includes(id)) continue;
-    latest.delete(id);
-    latest.set(id, sequence);
-  }
-  return [...latest].map(([id, sequence]) => ({ id, sequence }));
-}
-
 const changes = (tap: LiveTap<Change>) =>
   tap.results.map((result) => [result.data?.reservationStatusChanged.id, result.data?.reservationStatusChanged.status]);
 const cursorOf = (result: LiveResult | undefined) => result?.extensions?.cursor;
-/** A cursor is opaque to clients; this test knows how the router writes it (liveCursors.ts). */
-const sequenceOf = (result: LiveResult) =>
-  Number(Buffer.from(cursorOf(result)!.split('.')[0], 'base64url').toString().split(':')[2]);
-const reservationOf = (event: { readonly data: unknown }) => (event.data as { reservationId?: string }).reservationId;
+const sequenceOf = (result: LiveResult) => sequenceOfCursor(cursorOf(result)!);
 const codesOf = (error: unknown) =>
   Array.isArray(error) ? error.map((item: { extensions?: { code?: string } }) => item.extensions?.code) : [];
 
@@ -103,7 +85,7 @@ const untilReceived = (tap: LiveTap<Change>, predicate: (received: (string | und
  * its last change after `cursor` (a cancellation ends after the refund), each at that change's sequence.
  */
 async function expectReplayed(resumed: LiveTap<Change>, cursor: string, statusOf: Record<string, string>) {
-  const last = await lastChanges(sequenceOf({ extensions: { cursor } }), Object.keys(statusOf));
+  const last = await reservationChangesAfter(system.nats.url, sequenceOfCursor(cursor), Object.keys(statusOf));
   expect(changes(resumed)).toEqual(last.map(({ id }) => [id, statusOf[id]]));
   expect(resumed.results.map(sequenceOf)).toEqual(last.map(({ sequence }) => sequence));
 }
@@ -138,7 +120,7 @@ describe('resume', () => {
     const eves = await book(roomId, eve);
     await cancel(first.id, gus);
     const second = await book(roomId, gus);
-    await untilStored([
+    await untilReservationEventsStored(system.nats.url, [
       ['ReservationConfirmed', eves.id],
       ['ReservationCancelled', first.id],
       ['ReservationConfirmed', second.id],
@@ -156,7 +138,7 @@ describe('resume', () => {
       // order (a cancellation is two: requested, then done after the refund).
       await cancel(second.id, gus);
       const third = await book(roomId, gus);
-      await untilStored([
+      await untilReservationEventsStored(system.nats.url, [
         ['ReservationCancelled', second.id],
         ['ReservationConfirmed', third.id],
       ]);
@@ -179,7 +161,7 @@ describe('resume', () => {
       });
       await untilSubscribed(2, other.url);
       const fourth = await book(roomId, gus);
-      await untilStored([['ReservationConfirmed', fourth.id]]);
+      await untilReservationEventsStored(system.nats.url, [['ReservationConfirmed', fourth.id]]);
       const fourths = (await readStream(system.nats.url, 'RESERVATIONS'))
         .filter(({ event }) => reservationOf(event) === fourth.id)
         .map(({ sequence }) => sequence);
@@ -215,7 +197,7 @@ describe('resume', () => {
 
       await cancel(first.id, gus);
       const second = await book(roomId, gus);
-      await untilStored([
+      await untilReservationEventsStored(system.nats.url, [
         ['ReservationCancelled', first.id],
         ['ReservationConfirmed', second.id],
       ]);
@@ -241,7 +223,7 @@ describe('resume', () => {
       expect((await connection.closed).code).toBe(1001);
       // Changed while the subscriber reconnects.
       await cancel(first.id, gus);
-      await untilStored([['ReservationCancelled', first.id]]);
+      await untilReservationEventsStored(system.nats.url, [['ReservationCancelled', first.id]]);
       const resumed = live(gus).subscribe<Change>(RESERVATION_CHANGED, { roomId }, undefined, {
         resumeFrom: cursorOf(tap.results.at(-1)),
       });
