@@ -1,6 +1,7 @@
 import { isDuplicateKeyError, type AggregateStore, type TotalCount } from '@roombook/kernel';
 import type { Collection, Connection } from 'mongoose';
 import { emptyRow, viewOf, type DashboardRow, type RoomDashboardView } from './domain/roomDashboard';
+import { atMost } from './atMost';
 
 /** One revision of a row: inserted, never changed, so the unique _id decides which writer wins. */
 interface RevisionDocument {
@@ -40,6 +41,26 @@ export interface RowFilter {
  */
 const KEPT_REVISIONS = 4;
 const MAX_COPY_ROUNDS = 20;
+/**
+ * Copies of a batch written at once, each its own command: FerretDB on PostgreSQL applies the
+ * statements of one update command one after another, each its own transaction (measured: 40
+ * replacements in one command took 2-3× as long as 40 side by side). Not many more: each of its
+ * updates holds two of its 50 PostgreSQL connections (the read and the write's transaction), so
+ * 50 at once leave every update waiting for a connection (measured: the writes never answered).
+ */
+const COPIES_AT_ONCE = 8;
+const DUPLICATE_KEY = 11000;
+
+/** A row's next revision, built on the revision `expectedVersion`. */
+export interface RowChange {
+  readonly next: DashboardRow;
+  readonly expectedVersion: number;
+}
+
+interface WriteError {
+  readonly index: number;
+  readonly code: number;
+}
 
 /**
  * The rows of one version of the read model (collections dashboard_revisions_v<N> and
@@ -95,13 +116,8 @@ export class RowStore implements AggregateStore<DashboardRow> {
    * is a no-op if they are in.
    */
   async update(next: DashboardRow, expectedVersion: number): Promise<boolean> {
-    const revision = expectedVersion + 1;
-    const document: RevisionDocument = {
-      _id: revisionId(next.id, revision),
-      roomId: next.id,
-      revision,
-      row: JSON.stringify(next),
-    };
+    const document = revisionDocument(next, expectedVersion + 1);
+    const revision = document.revision;
     try {
       await this.revisions.insertOne(document);
     } catch (error) {
@@ -123,6 +139,71 @@ export class RowStore implements AggregateStore<DashboardRow> {
   }
 
   /**
+   * update() for many rows at once, step by step: each step is one command for all the rows (an
+   * insert of every revision, one read of their copies' revisions, the copies, one look for newer
+   * revisions, one pruning delete), so a batch costs a handful of round trips however many rows
+   * it changes. Each row goes through the same steps in the same order as in update(), so the
+   * same reasoning holds per row. Says for each change whether it was written (false: decide
+   * again on the stored row, as after update()).
+   */
+  async updateAll(changes: readonly RowChange[]): Promise<boolean[]> {
+    const documents = changes.map(({ next, expectedVersion }) => revisionDocument(next, expectedVersion + 1));
+    const inserted = await this.insertRevisions(documents);
+    const mine = documents.filter((_, index) => inserted[index]);
+    // As in update(): a copy at this revision or later means the slot had been pruned.
+    const copied = await this.copiedRevisions(mine.map((document) => document.roomId));
+    const stale = new Set(
+      mine.filter((document) => (copied.get(document.roomId) ?? 0) >= document.revision).map(({ _id }) => _id),
+    );
+    if (stale.size > 0) await this.revisions.deleteMany({ _id: { $in: [...stale] } });
+    const fresh = mine.filter(({ _id }) => !stale.has(_id));
+    await atMost(COPIES_AT_ONCE, fresh, (document) => this.writeCopy(document, viewOf(rowOf(document))));
+    // As in copy(): a newer revision that appeared meanwhile is copied too (another process's).
+    const newer = await this.revisions
+      .find(
+        { _id: { $in: fresh.map((document) => revisionId(document.roomId, document.revision + 1)) } },
+        { projection: { roomId: 1 } },
+      )
+      .toArray();
+    for (const { roomId } of newer) {
+      const latest = (await this.latestRevision(roomId)).latest;
+      if (latest) await this.copy(latest);
+    }
+    // One statement for all (FerretDB on PostgreSQL runs a delete command's statements one by one, a transaction each).
+    const pruned = fresh.filter((document) => document.revision > KEPT_REVISIONS);
+    if (pruned.length > 0) {
+      await this.revisions.deleteMany({
+        _id: { $in: pruned.map((document) => revisionId(document.roomId, document.revision - KEPT_REVISIONS)) },
+      });
+    }
+    return documents.map((document, index) => inserted[index] && !stale.has(document._id));
+  }
+
+  /** Inserts the revisions in one command; false for each whose _id another writer has already. */
+  private async insertRevisions(documents: readonly RevisionDocument[]): Promise<boolean[]> {
+    const inserted = documents.map(() => true);
+    if (documents.length === 0) return inserted;
+    try {
+      await this.revisions.insertMany([...documents], { ordered: false });
+    } catch (error) {
+      const writeErrors = (error as { writeErrors?: WriteError | WriteError[] }).writeErrors;
+      if (writeErrors === undefined) throw error;
+      for (const writeError of [writeErrors].flat()) {
+        if (writeError.code !== DUPLICATE_KEY) throw error;
+        inserted[writeError.index] = false;
+      }
+    }
+    return inserted;
+  }
+
+  /** The revision each row's copy holds (a row not copied yet is missing), in one query. */
+  private async copiedRevisions(roomIds: readonly string[]): Promise<Map<string, number>> {
+    if (roomIds.length === 0) return new Map();
+    const copies = await this.rows.find({ _id: { $in: [...roomIds] } }, { projection: { revision: 1 } }).toArray();
+    return new Map(copies.map((copy) => [copy._id, copy.revision]));
+  }
+
+  /**
    * Makes the row queries read a copy of the latest revision, if it is not one already (a crash
    * between a revision's insert and its copy). Returns the latest revision and its view.
    */
@@ -141,17 +222,21 @@ export class RowStore implements AggregateStore<DashboardRow> {
     let current = latest;
     for (let round = 1; round <= MAX_COPY_ROUNDS; round += 1) {
       const view = viewOf(rowOf(current));
-      try {
-        await this.rows.replaceOne({ _id: current.roomId }, rowDocument(current.revision, view), { upsert: true });
-      } catch (error) {
-        // Two first copies of a row raced: look again.
-        if (!isDuplicateKeyError(error)) throw error;
-      }
+      await this.writeCopy(current, view);
       const newer = await this.revisions.findOne({ _id: revisionId(current.roomId, current.revision + 1) });
       if (!newer) return { revision: current.revision, view };
       current = (await this.latestRevision(current.roomId)).latest ?? newer;
     }
     throw new Error(`The dashboard row of room ${latest.roomId} kept changing while it was copied`);
+  }
+
+  private async writeCopy(revision: RevisionDocument, view: RoomDashboardView | null): Promise<void> {
+    try {
+      await this.rows.replaceOne({ _id: revision.roomId }, rowDocument(revision.revision, view), { upsert: true });
+    } catch (error) {
+      // Two first copies of a row raced: the caller looks again.
+      if (!isDuplicateKeyError(error)) throw error;
+    }
   }
 
   async get(roomId: string): Promise<RoomDashboardView | null> {
@@ -215,6 +300,10 @@ export class RowStore implements AggregateStore<DashboardRow> {
 
 function rowOf(revision: RevisionDocument): DashboardRow {
   return JSON.parse(revision.row) as DashboardRow;
+}
+
+function revisionDocument(row: DashboardRow, revision: number): RevisionDocument {
+  return { _id: revisionId(row.id, revision), roomId: row.id, revision, row: JSON.stringify(row) };
 }
 
 function revisionId(roomId: string, revision: number): string {

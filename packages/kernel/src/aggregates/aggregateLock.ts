@@ -25,4 +25,15 @@ export class AggregateLock {
       if (this.tails.get(aggregateId) === mine) this.tails.delete(aggregateId);
     }
   }
+
+  /**
+   * Runs `work` holding the locks of all these aggregates (one write for many of them). They are
+   * taken in sorted order, so two callers whose sets overlap cannot each hold what the other waits for.
+   */
+  runAll<T>(aggregateIds: Iterable<string>, work: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(aggregateIds)].sort();
+    const hold = (index: number): Promise<T> =>
+      index === sorted.length ? work() : this.run(sorted[index], () => hold(index + 1));
+    return hold(0);
+  }
 }

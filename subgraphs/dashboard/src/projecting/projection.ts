@@ -5,6 +5,7 @@ import { applyFacts, viewOf, type DashboardFact, type DashboardRow } from '../do
 import type { ProjectionVersionRegistry } from '../projectionVersions';
 import { RowStore } from '../rowStore';
 import { factOf, type SourceEvent } from './facts';
+import { atMost } from '../atMost';
 
 /** Facts waiting for their row's turn, and the events they came from. */
 interface Batch {
@@ -73,23 +74,82 @@ export class DashboardProjection {
       room.events.push(event);
       byRoom.set(fact.roomId, room);
     }
-    const rooms = [...byRoom];
-    const outcomes = new Map<string, PromiseSettledResult<void>>();
-    let next = 0;
-    const writer = async () => {
-      for (let index = next++; index < rooms.length; index = next++) {
-        const [roomId, room] = rooms[index];
+    const outcomes = await this.applyAll(active, byRoom);
+    if (building !== null) {
+      const written = [...byRoom].filter(([roomId]) => outcomes.get(roomId)?.status === 'fulfilled');
+      await atMost(ROWS_AT_ONCE, written, async ([roomId, room]) => {
         try {
-          await this.enqueue(active, roomId, room.facts, room.events, true);
-          if (building !== null) await this.enqueue(building, roomId, room.facts, room.events, false);
-          outcomes.set(roomId, { status: 'fulfilled', value: undefined });
+          await this.enqueue(building, roomId, room.facts, room.events, false);
         } catch (reason) {
           outcomes.set(roomId, { status: 'rejected', reason });
         }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(ROWS_AT_ONCE, rooms.length) }, writer));
+      });
+    }
     return events.map((event) => outcomes.get(factOf(event).roomId)!);
+  }
+
+  /**
+   * Applies each room's facts to its row of `version` as one revision, every row of the batch in
+   * the same few commands (RowStore.updateAll), then announces each change. A row this process
+   * does not know as it last wrote it, or whose write lost to another process, takes the one-row
+   * way: read, decide, insert, as a single event would. Holds all the rows' turns meanwhile.
+   */
+  private applyAll(
+    version: number,
+    byRoom: ReadonlyMap<string, { facts: DashboardFact[]; events: SourceEvent[] }>,
+  ): Promise<Map<string, PromiseSettledResult<void>>> {
+    const { rows, latest } = this.storeOf(version);
+    const roomIds = [...byRoom.keys()];
+    return this.turns.runAll(
+      roomIds.map((roomId) => `${version}:${roomId}`),
+      async () => {
+        const outcomes = new Map<string, PromiseSettledResult<void>>();
+        const changes: { roomId: string; known: DashboardRow; next: DashboardRow }[] = [];
+        const oneByOne: string[] = [];
+        for (const roomId of roomIds) {
+          const known = latest.get(roomId);
+          // "Nothing to do" on a remembered row could be news it has not seen: decided one by one, on the stored row.
+          const next = known && applyFacts(known, byRoom.get(roomId)!.facts);
+          if (known && next) changes.push({ roomId, known, next });
+          else oneByOne.push(roomId);
+        }
+        let written: boolean[] = [];
+        try {
+          written = await rows.updateAll(changes.map(({ known, next }) => ({ next, expectedVersion: known.version })));
+        } catch (reason) {
+          for (const { roomId } of changes) {
+            latest.delete(roomId);
+            outcomes.set(roomId, { status: 'rejected', reason });
+          }
+        }
+        const announced: Promise<void>[] = [];
+        changes.forEach(({ roomId, next }, index) => {
+          if (outcomes.has(roomId)) return;
+          if (!written[index]) {
+            latest.delete(roomId);
+            oneByOne.push(roomId);
+            return;
+          }
+          remember(latest, next);
+          const view = viewOf(next);
+          announced.push(
+            settle(outcomes, roomId, () =>
+              view ? this.announce(version, roomId, next.version, view.hostId, byRoom.get(roomId)!.events) : undefined,
+            ),
+          );
+        });
+        await Promise.all([
+          ...announced,
+          atMost(ROWS_AT_ONCE, oneByOne, (roomId) =>
+            settle(outcomes, roomId, () => {
+              const room = byRoom.get(roomId)!;
+              return this.apply(version, roomId, room, true);
+            }),
+          ),
+        ]);
+        return outcomes;
+      },
+    );
   }
 
   /** Resolves once the event's fact is in the row of `version` (and, if asked, its change announced). */
@@ -126,7 +186,12 @@ export class DashboardProjection {
     return batch.applied;
   }
 
-  private async apply(version: number, roomId: string, batch: Batch, announce: boolean): Promise<void> {
+  private async apply(
+    version: number,
+    roomId: string,
+    batch: Pick<Batch, 'facts' | 'events'>,
+    announce: boolean,
+  ): Promise<void> {
     const { rows, commands, latest } = this.storeOf(version);
     const known = latest.get(roomId);
     latest.delete(roomId);
@@ -144,14 +209,25 @@ export class DashboardProjection {
       : await rows.materialize(roomId);
     if (changed) remember(latest, state);
     if (!announce || !view) return;
-    const cause = batch.events[batch.events.length - 1];
+    await this.announce(version, roomId, revision, view.hostId, batch.events);
+  }
+
+  /** Signals a row's change, caused by the last of `events`. */
+  private async announce(
+    version: number,
+    roomId: string,
+    revision: number,
+    hostId: string,
+    events: readonly SourceEvent[],
+  ): Promise<void> {
+    const cause = events[events.length - 1];
     // Published before the events are acked; a repeat of a revision is dropped by the stream (same msgID).
     const { subject, ...signal } = DASHBOARD_SIGNALS.create('RoomDashboardChanged', {
       aggregateId: roomId,
       aggregateVersion: revision,
       causationId: cause.id,
       correlationId: cause.correlationId,
-      data: { roomId, hostId: view.hostId },
+      data: { roomId, hostId },
     });
     await this.broker.jetstream.publish(subject, JSON.stringify(signal), {
       msgID: `dashboard-v${version}:${roomId}:${revision}`,
@@ -166,6 +242,20 @@ export class DashboardProjection {
       this.stores.set(version, store);
     }
     return store;
+  }
+}
+
+/** Records how `work` ended as the room's outcome. */
+async function settle(
+  outcomes: Map<string, PromiseSettledResult<void>>,
+  roomId: string,
+  work: () => Promise<void> | undefined,
+): Promise<void> {
+  try {
+    await work();
+    outcomes.set(roomId, { status: 'fulfilled', value: undefined });
+  } catch (reason) {
+    outcomes.set(roomId, { status: 'rejected', reason });
   }
 }
 
