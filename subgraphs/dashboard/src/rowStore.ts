@@ -158,10 +158,17 @@ export class RowStore implements AggregateStore<DashboardRow> {
     if (stale.size > 0) await this.revisions.deleteMany({ _id: { $in: [...stale] } });
     const fresh = mine.filter(({ _id }) => !stale.has(_id));
     await atMost(COPIES_AT_ONCE, fresh, (document) => this.writeCopy(document, viewOf(rowOf(document))));
-    // As in copy(): a newer revision that appeared meanwhile is copied too (another process's).
+    // Both only after the copies, and independent of each other, so side by side: one round trip.
+    await Promise.all([this.copyNewer(fresh), this.prune(fresh)]);
+    return documents.map((document, index) => inserted[index] && !stale.has(document._id));
+  }
+
+  /** As in copy(): a newer revision that appeared meanwhile (another process's) is copied too. */
+  private async copyNewer(copied: readonly RevisionDocument[]): Promise<void> {
+    if (copied.length === 0) return;
     const newer = await this.revisions
       .find(
-        { _id: { $in: fresh.map((document) => revisionId(document.roomId, document.revision + 1)) } },
+        { _id: { $in: copied.map((document) => revisionId(document.roomId, document.revision + 1)) } },
         { projection: { roomId: 1 } },
       )
       .toArray();
@@ -169,14 +176,18 @@ export class RowStore implements AggregateStore<DashboardRow> {
       const latest = (await this.latestRevision(roomId)).latest;
       if (latest) await this.copy(latest);
     }
-    // One statement for all (FerretDB on PostgreSQL runs a delete command's statements one by one, a transaction each).
-    const pruned = fresh.filter((document) => document.revision > KEPT_REVISIONS);
-    if (pruned.length > 0) {
-      await this.revisions.deleteMany({
-        _id: { $in: pruned.map((document) => revisionId(document.roomId, document.revision - KEPT_REVISIONS)) },
-      });
-    }
-    return documents.map((document, index) => inserted[index] && !stale.has(document._id));
+  }
+
+  /**
+   * Deletes the revision KEPT_REVISIONS behind each of these, once they are copied. One statement
+   * for all: FerretDB on PostgreSQL runs a delete command's statements one by one, a transaction each.
+   */
+  private async prune(copied: readonly RevisionDocument[]): Promise<void> {
+    const pruned = copied.filter((document) => document.revision > KEPT_REVISIONS);
+    if (pruned.length === 0) return;
+    await this.revisions.deleteMany({
+      _id: { $in: pruned.map((document) => revisionId(document.roomId, document.revision - KEPT_REVISIONS)) },
+    });
   }
 
   /** Inserts the revisions in one command; false for each whose _id another writer has already. */
