@@ -43,8 +43,7 @@ export async function engineOf(connection: Connection): Promise<EngineCapabiliti
   const database = connection.db;
   if (!database) throw new Error('engineOf needs a connected database');
   const admin = database.admin();
-  const buildInfo = (await admin.command({ buildInfo: 1 })) as BuildInfo;
-  if (buildInfo.ferretdbVersion === undefined) {
+  if (!(await isFerretdb(connection))) {
     const hello = (await admin.command({ hello: 1 })) as { setName?: string };
     return {
       name: 'MongoDB',
@@ -72,4 +71,110 @@ export async function engineOf(connection: Connection): Promise<EngineCapabiliti
     transactions: false,
     writerReplicas: 1,
   };
+}
+
+const ferretdbByConnection = new WeakMap<Connection, Promise<boolean>>();
+
+/** Whether a connection's server is FerretDB (asked once per connection: buildInfo, no write). */
+function isFerretdb(connection: Connection): Promise<boolean> {
+  let known = ferretdbByConnection.get(connection);
+  if (!known) {
+    known = connection
+      .asPromise()
+      .then(async () => ((await connection.db!.admin().command({ buildInfo: 1 })) as BuildInfo).ferretdbVersion)
+      .then((version) => version !== undefined);
+    // A failed question (server down) is asked again next time.
+    known.catch(() => ferretdbByConnection.delete(connection));
+    ferretdbByConnection.set(connection, known);
+  }
+  return known;
+}
+
+/** What a conditional update needs of a collection (a driver collection fits as it is). */
+export interface ConditionalTarget {
+  findOne(
+    filter: { _id: unknown },
+    options: { projection: Record<string, 1> },
+  ): PromiseLike<Record<string, unknown> | null>;
+  updateOne(filter: object, update: object): PromiseLike<{ modifiedCount: number }>;
+}
+
+/** A condition on a document's fields: equality, or `{ $exists: boolean }`; a path may index an array (`outbox.0.id`). */
+export type FieldCondition = Record<string, unknown>;
+
+/**
+ * `update` applied to the document `_id: id` if its fields meet `condition`; true when it changed.
+ *
+ * Where conditional updates are atomic (MongoDB) this is one `updateOne({ _id, ...condition })`.
+ * FerretDB v1 does not make that atomic anyway (it reads, decides, then writes), and on SQLite it
+ * pushes a filter down only when it is `_id` alone: `{ _id, version }` makes it decode every
+ * document of the collection to find one (measured: the versioned saves and outbox clears were
+ * the largest part of FerretDB's CPU in a booking burst, and grow with the collection). There the
+ * document is read by `_id`, the condition checked here, and the update written by `_id`: the same
+ * read-then-write FerretDB did, two lookups by key instead of two scans. As before on FerretDB, what
+ * keeps two writers of one aggregate apart is the caller's AggregateLock (writerReplicas: 1).
+ */
+export async function updateIf(
+  connection: Connection,
+  target: ConditionalTarget,
+  id: unknown,
+  condition: FieldCondition,
+  update: object,
+): Promise<boolean> {
+  if (!(await isFerretdb(connection))) {
+    return (await target.updateOne({ _id: id, ...condition }, update)).modifiedCount === 1;
+  }
+  const projection = Object.fromEntries(Object.keys(condition).map((path) => [path.split('.')[0], 1 as const]));
+  const current = await target.findOne({ _id: id }, { projection });
+  if (!current || !meets(current, condition)) return false;
+  return (await target.updateOne({ _id: id }, update)).modifiedCount === 1;
+}
+
+function meets(document: Record<string, unknown>, condition: FieldCondition): boolean {
+  return Object.entries(condition).every(([path, expected]) => {
+    const value = path
+      .split('.')
+      .reduce<unknown>(
+        (inner, key) =>
+          inner !== null && typeof inner === 'object' ? (inner as Record<string, unknown>)[key] : undefined,
+        document,
+      );
+    if (expected !== null && typeof expected === 'object') {
+      const { $exists, ...rest } = expected as { $exists?: unknown };
+      if (typeof $exists !== 'boolean' || Object.keys(rest).length > 0) {
+        throw new Error(`updateIf: only equality and $exists conditions are supported (${path})`);
+      }
+      return (value !== undefined) === $exists;
+    }
+    return value === expected;
+  });
+}
+
+/** What findByIds needs of a collection (a driver collection fits as it is). */
+export interface KeyedDocuments<Document> {
+  find(filter: object, options: { projection: Record<string, 0 | 1> }): { toArray(): Promise<Document[]> };
+  findOne(filter: object, options: { projection: Record<string, 0 | 1> }): PromiseLike<Document | null>;
+}
+
+/** Up to this many ids, FerretDB is asked for each by `_id`; past it, one query reads them all. */
+const KEYED_LOOKUPS_AT_MOST = 8;
+
+/**
+ * The documents with these `_id`s. MongoDB answers `_id: { $in }` from its index; FerretDB v1
+ * scans the whole collection for it (on SQLite measured about 50 times the cost of one lookup by
+ * `_id` on a small collection, and growing with it), so there a few ids (a stay's nights) are each
+ * looked up by `_id` alone, and many (a page of rooms' stays) still go as one query.
+ */
+export async function findByIds<Document>(
+  connection: Connection,
+  documents: KeyedDocuments<Document>,
+  ids: readonly unknown[],
+  projection: Record<string, 0 | 1>,
+): Promise<Document[]> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return [];
+  if (unique.length > KEYED_LOOKUPS_AT_MOST || !(await isFerretdb(connection)))
+    return documents.find({ _id: { $in: unique } }, { projection }).toArray();
+  const found = await Promise.all(unique.map((id) => documents.findOne({ _id: id }, { projection })));
+  return found.filter((document): document is Awaited<Document> & Document => document !== null);
 }

@@ -1,5 +1,13 @@
 import type { Connection } from 'mongoose';
-import { connectDatabase, engineOf, isDuplicateKeyError, type EngineCapabilities } from '../src';
+import {
+  connectDatabase,
+  engineOf,
+  findByIds,
+  isDuplicateKeyError,
+  updateIf,
+  type EngineCapabilities,
+  type FieldCondition,
+} from '../src';
 import { dropDatabases, testMongoUrl, uniqueDbPrefix } from '../../../test/support/mongo';
 
 /** Each behaviour EngineCapabilities states, shown on the server this test run uses. */
@@ -79,6 +87,40 @@ it('pushes down a filter on _id always, and one on another field where it says s
   expect((await explain({ _id: 'row' })).filterPushdown).toBe(true);
   expect((await explain({ probe: 'x' })).filterPushdown).toBe(engine.fieldFiltersPushedDown);
   expect(engine.fieldFiltersPushedDown).toBe(engine.name === 'FerretDB on PostgreSQL');
+});
+
+it('pushes down _id alone on SQLite, not _id beside another field (so updateIf looks up by _id alone there)', async () => {
+  if (engine.name !== 'FerretDB on SQLite') return;
+  const rows = documents('keyed');
+  await rows.insertOne({ _id: 'row', version: 0 });
+  const explain = (filter: Record<string, unknown>) =>
+    database.db!.command({ explain: { find: 'keyed', filter } }) as Promise<{ filterPushdown?: boolean }>;
+  expect((await explain({ _id: 'row' })).filterPushdown).toBe(true);
+  expect((await explain({ _id: 'row', version: 0 })).filterPushdown).toBe(false);
+  expect((await explain({ _id: { $in: ['row', 'other'] } })).filterPushdown).toBe(false);
+});
+
+it('updates only when the condition holds, by _id, on every engine', async () => {
+  const rows = documents('conditional');
+  await rows.insertOne({ _id: 'row', version: 0, outbox: [{ id: 'e1' }] } as never);
+  const update = (condition: FieldCondition) => updateIf(database, rows, 'row', condition, { $inc: { version: 1 } });
+  expect(await update({ version: 1 })).toBe(false);
+  expect(await update({ version: 0, 'outbox.0.id': 'e1', 'outbox.1': { $exists: false } })).toBe(true);
+  expect(await update({ 'outbox.0.id': 'e2' })).toBe(false);
+  expect(await update({ 'outbox.0': { $exists: false } })).toBe(false);
+  expect(await updateIf(database, rows, 'none', { version: 1 }, { $inc: { version: 1 } })).toBe(false);
+  expect((await rows.findOne({ _id: 'row' }))?.version).toBe(1);
+});
+
+it('finds documents by a list of _ids, each once, on every engine', async () => {
+  const rows = documents('listed');
+  await rows.insertMany([
+    { _id: 'a', version: 0 },
+    { _id: 'b', version: 0 },
+  ]);
+  const found = await findByIds<{ _id: string }>(database, rows, ['a', 'x', 'b', 'a'], { _id: 1 });
+  expect(found.map(({ _id }) => _id).sort()).toEqual(['a', 'b']);
+  expect(await findByIds(database, rows, [], { _id: 1 })).toEqual([]);
 });
 
 it('commits a multi-document transaction where it has them, and refuses one, writing nothing, where not', async () => {

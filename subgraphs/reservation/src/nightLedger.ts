@@ -1,4 +1,4 @@
-import { isDuplicateKeyError } from '@roombook/kernel';
+import { findByIds, isDuplicateKeyError } from '@roombook/kernel';
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { nightsOf } from './domain/stay';
@@ -99,16 +99,19 @@ export class NightLedger {
 
   /** The reservations holding any night of this stay. */
   async holdersOf(roomId: string, checkIn: string, checkOut: string): Promise<Set<string>> {
-    const claims = await this.claims
-      .find({ _id: { $in: nightIdsOf(roomId, checkIn, checkOut) } }, { reservationId: 1 })
-      .lean<{ reservationId: string }[]>();
+    const claims = await findByIds<{ reservationId: string }>(
+      this.claims.db,
+      this.claims.collection,
+      nightIdsOf(roomId, checkIn, checkOut),
+      { reservationId: 1 },
+    );
     return new Set(claims.map((claim) => claim.reservationId));
   }
 
   /** Of the nights of these stays, those claimed, as "<roomId>|<night>": one query for them all. */
   async takenOf(stays: readonly RoomStay[]): Promise<Set<string>> {
     const ids = stays.flatMap(({ roomId, checkIn, checkOut }) => nightIdsOf(roomId, checkIn, checkOut));
-    const taken = await this.claims.find({ _id: { $in: [...new Set(ids)] } }, { _id: 1 }).lean<{ _id: string }[]>();
+    const taken = await findByIds<{ _id: string }>(this.claims.db, this.claims.collection, ids, { _id: 1 });
     return new Set(taken.map((claim) => claim._id));
   }
 

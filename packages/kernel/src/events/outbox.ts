@@ -1,5 +1,6 @@
 import { Gauge } from 'prom-client';
-import { Schema, type Collection, type mongo } from 'mongoose';
+import { Schema, type Collection, type Connection, type mongo } from 'mongoose';
+import { updateIf, type ConditionalTarget, type FieldCondition } from '../engine';
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../http/metrics';
 import type { AggregateLock } from '../aggregates/aggregateLock';
@@ -46,8 +47,10 @@ export function withOutbox(schema: Schema): void {
   });
 }
 
-/** What saveVersioned needs of a mongoose model (any model's updateOne fits). */
+/** What saveVersioned needs of a mongoose model (any model fits). */
 export interface VersionedModel {
+  readonly db: Connection;
+  findOne(filter: object, projection: object): { lean(): PromiseLike<unknown> };
   updateOne(filter: object, update: object): PromiseLike<{ modifiedCount: number }>;
 }
 
@@ -72,8 +75,12 @@ export async function saveVersioned(
   };
   if (change.unset?.length) update.$unset = Object.fromEntries(change.unset.map((field) => [field, 1]));
   if (change.events.length > 0) update.$push = { outbox: { $each: change.events } };
-  const result = await model.updateOne({ _id: change.id, version: change.expectedVersion }, update);
-  const saved = result.modifiedCount === 1;
+  const target: ConditionalTarget = {
+    findOne: (filter, { projection }) =>
+      model.findOne(filter, projection).lean() as PromiseLike<Record<string, unknown> | null>,
+    updateOne: (filter, body) => model.updateOne(filter, body),
+  };
+  const saved = await updateIf(model.db, target, change.id, { version: change.expectedVersion }, update);
   if (saved && change.events.length > 0) outbox.nudge();
   return saved;
 }
@@ -201,14 +208,17 @@ export class OutboxRelay {
    */
   private async clear(collection: Collection, id: mongo.ObjectId, entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const emptied = await collection.updateOne(
-      { _id: id, 'outbox.0.id': entries[0].id, [`outbox.${entries.length}`]: { $exists: false } },
+    // Each by _id, with its condition checked as the engine allows (see updateIf).
+    const documents: ConditionalTarget = collection;
+    const updateIfStill = (condition: FieldCondition, update: object) =>
+      updateIf(collection.conn, documents, id, condition, update);
+    const emptied = await updateIfStill(
+      { 'outbox.0.id': entries[0].id, [`outbox.${entries.length}`]: { $exists: false } },
       { $set: { outbox: [] }, $unset: { [PENDING]: '' } },
     );
-    if (emptied.modifiedCount === 1) return;
-    for (const entry of entries)
-      await collection.updateOne({ _id: id, 'outbox.0.id': entry.id }, { $pop: { outbox: -1 } });
-    await collection.updateOne({ _id: id, 'outbox.0': { $exists: false } }, { $unset: { [PENDING]: '' } });
+    if (emptied) return;
+    for (const entry of entries) await updateIfStill({ 'outbox.0.id': entry.id }, { $pop: { outbox: -1 } });
+    await updateIfStill({ 'outbox.0': { $exists: false } }, { $unset: { [PENDING]: '' } });
   }
 
   /** Once per collection: documents stored before the flag existed, with events still in their outbox. */
