@@ -129,7 +129,7 @@ export class MongoAggregateStore<State extends Versioned> implements AggregateSt
       if (isDuplicateKeyError(error)) return false;
       throw error;
     }
-    if (events.length > 0 && options.announce !== false) this.outbox.nudge();
+    if (events.length > 0 && options.announce !== false) this.outbox.nudge(this.model.collection, id);
     return true;
   }
 
@@ -145,9 +145,10 @@ export class MongoAggregateStore<State extends Versioned> implements AggregateSt
     });
   }
 
-  /** Wakes the relay for events an insert stored with `announce: false`. */
-  announce(): void {
-    this.outbox.nudge();
+  /** Wakes the relay for events an insert stored with `announce: false` (for the aggregate `id`: it reads just that one). */
+  announce(id?: string): void {
+    if (id === undefined) this.outbox.nudge();
+    else this.outbox.nudge(this.model.collection, id);
   }
 
   /** A stored document as its aggregate: the store's own fields and the hidden ones removed. */

@@ -81,7 +81,7 @@ async function book(
     }
   } finally {
     // After the answer's own write, so the relay's publishing does not queue before it.
-    deps.store.announce();
+    deps.store.announce(id);
   }
 }
 
