@@ -9,6 +9,7 @@ import {
 } from '../domain/payment';
 import { decisionOf } from '../events';
 import type { ChargeResult } from '../provider/paymentProvider';
+import { PaymentStore } from '../paymentStore';
 import { refund } from '../refunding/refundReservation';
 
 const SETTLEMENT_POLL_MS = 25;
@@ -37,12 +38,15 @@ export async function chargeReservation(
   sealedToken: string | null,
   causationId: string | null,
 ): Promise<Payment> {
-  const existing = await deps.store.findByReservationId(request.reservationId);
+  // A miss by key is settled by the insert below: the unique reservationId refuses a second payment.
+  const existing =
+    (await deps.store.findKeyed(request.reservationId)) ??
+    (sealedToken === null ? await deps.store.findByReservationId(request.reservationId) : null);
   if (existing) return existing;
   if (sealedToken === null) throw new MissingCardToken(request.reservationId);
   // Opened before anything is stored: a token that cannot be opened must not leave a payment no retry can charge.
   const token = deps.sealer.open(sealedToken);
-  const payment = openPayment(request, deps.store.newId(), deps.clock());
+  const payment = openPayment(request, PaymentStore.idFor(request.reservationId), deps.clock());
   if (!(await deps.store.insertWithToken(payment, sealedToken))) {
     const winner = await deps.store.findByReservationId(request.reservationId);
     if (!winner) throw new Error(`Payment for reservation ${request.reservationId} vanished after a duplicate insert`);
@@ -74,6 +78,8 @@ export async function chargeReservationAndWait(
   sealedToken: string,
   wait: SettlementWait,
 ): Promise<Payment> {
+  // Looked up whatever its id: a payment stored before ids were derived may have its charge in
+  // flight, and the waiting caller must not charge again (the miss by key is this path's usual case).
   let payment =
     (await deps.store.findByReservationId(request.reservationId)) ?? (await chargeAtOnce(deps, request, sealedToken));
   const deadline = Date.now() + wait.maxMs;
@@ -97,7 +103,7 @@ async function chargeAtOnce(
   request: AuthorizationRequest,
   sealedToken: string,
 ): Promise<Payment> {
-  const opened = openPayment(request, deps.store.newId(), deps.clock());
+  const opened = openPayment(request, PaymentStore.idFor(request.reservationId), deps.clock());
   const call = deps.provider.charge({
     idempotencyKey: request.reservationId,
     amount: request.amount,

@@ -8,7 +8,7 @@ export async function refundReservation(
   reservationId: string,
   causationId: string | null,
 ): Promise<Payment | null> {
-  const payment = await deps.store.findByReservationId(reservationId);
+  const payment = (await deps.store.findKeyed(reservationId)) ?? (await deps.store.findByReservationId(reservationId));
   if (!payment) return null;
   const { state: current } = await deps.commands.handle(payment.id, (latest) =>
     decisionOf(requestRefund(latest, deps.clock()), causationId),
