@@ -1,9 +1,9 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { IDENTITY_HEADER, type InternalTokens } from '@roombook/kernel';
+import { IDENTITY_HEADER, type Identity, type InternalTokens } from '@roombook/kernel';
 import { GraphQLError, Kind, OperationTypeNode, type DocumentNode } from 'graphql';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { ClientGone, SharedFetch, fetchTimedOut } from './deadlines';
 import type { RouterContext } from './gateway';
 
@@ -45,6 +45,18 @@ interface SubgraphAnswer {
   readonly body: string;
 }
 
+type Outcome = 'ok' | 'errors' | 'abandoned' | 'failed';
+const OUTCOMES: readonly Outcome[] = ['ok', 'errors', 'abandoned', 'failed'];
+
+/** Each identity's merge key, kept with the identity object: a plan's fetches ask for it many times. */
+const identityKeys = new WeakMap<Identity, string>();
+
+function identityKeyOf(identity: Identity): string {
+  let key = identityKeys.get(identity);
+  if (key === undefined) identityKeys.set(identity, (key = JSON.stringify(identity)));
+  return key;
+}
+
 /**
  * How the router calls a subgraph for each fetch of a query plan: a pool of keep-alive
  * connections (undici), the caller's identity signed for the subgraph, and, for queries,
@@ -56,7 +68,12 @@ interface SubgraphAnswer {
 export class SubgraphClient implements GraphQLDataSource<RouterContext> {
   private readonly pool: Pool;
   private readonly path: string;
-  private readonly inFlight = new Map<string, SharedFetch<SubgraphAnswer>>();
+  /** Queries in flight, by the caller's identity, then by the request's body (JSON). */
+  private readonly inFlight = new Map<string, Map<string, SharedFetch<SubgraphAnswer>>>();
+  /** The start of each fetch operation's body, `{"query":…,"operationName":…,"variables":`, by its text. */
+  private readonly bodyStarts = new Map<string, Map<string | undefined, string>>();
+  /** The histogram's labels, one object per outcome, made once. */
+  private readonly outcomeLabels: Readonly<Record<Outcome, { subgraph: string; outcome: Outcome }>>;
 
   constructor(
     readonly subgraph: string,
@@ -73,6 +90,10 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
       keepAliveMaxTimeout: KEEP_ALIVE_MAX_MS,
       keepAliveTimeoutThreshold: KEEP_ALIVE_MARGIN_MS,
     });
+    this.outcomeLabels = Object.fromEntries(OUTCOMES.map((outcome) => [outcome, { subgraph, outcome }])) as Record<
+      Outcome,
+      { subgraph: string; outcome: Outcome }
+    >;
   }
 
   async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
@@ -95,28 +116,26 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
     // A client that left gets no more fetches: the rest of its plan is not worth a subgraph's time.
     if (clientGone?.aborted) throw clientGone.reason as Error;
     // Signed as the fetch goes out, not when the request came in: a plan may outlive a token.
-    const identityToken = await this.tokens.sign(identity, this.subgraph);
-    const body = JSON.stringify({
-      query: request.query,
-      variables: request.variables,
-      operationName: request.operationName,
-    });
-    const stop = this.metrics.fetchDuration.startTimer({ subgraph: this.subgraph });
+    const identityToken =
+      this.tokens.reusable(identity, this.subgraph) ?? (await this.tokens.sign(identity, this.subgraph));
+    const body = this.bodyStartOf(request.query, request.operationName) + JSON.stringify(request.variables) + '}';
+    const started = performance.now();
     try {
       const answer =
         this.mergeInFlight && !mutation
           ? await this.merged(
-              `${JSON.stringify(identity)}\n${body}`,
+              identityKeyOf(identity),
+              body,
               (abandoned) => this.send(body, identityToken, true, abandoned),
               clientGone,
             )
           : // A mutation already sent runs to its end (the subgraph would carry on anyway), within the deadline.
             await this.send(body, identityToken, !mutation, mutation ? undefined : clientGone);
       const response = this.responseOf(answer);
-      stop({ outcome: response.errors?.length ? 'errors' : 'ok' });
+      this.observe(response.errors?.length ? 'errors' : 'ok', started);
       return response;
     } catch (error) {
-      stop({ outcome: error instanceof ClientGone ? 'abandoned' : 'failed' });
+      this.observe(error instanceof ClientGone ? 'abandoned' : 'failed', started);
       throw error;
     }
   }
@@ -131,58 +150,141 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
     await this.pool.close();
   }
 
+  private observe(outcome: Outcome, started: number): void {
+    this.metrics.fetchDuration.observe(this.outcomeLabels[outcome], (performance.now() - started) / 1000);
+  }
+
+  /** The body's JSON up to the variables: the same for every fetch of one operation, so escaped once. */
+  private bodyStartOf(query: string, operationName: string | undefined): string {
+    let byName = this.bodyStarts.get(query);
+    if (!byName) this.bodyStarts.set(query, (byName = new Map<string | undefined, string>()));
+    let start = byName.get(operationName);
+    if (start === undefined) {
+      const name = operationName === undefined ? '' : `"operationName":${JSON.stringify(operationName)},`;
+      start = `{"query":${JSON.stringify(query)},${name}"variables":`;
+      byName.set(operationName, start);
+    }
+    return start;
+  }
+
   private merged(
-    key: string,
+    identityKey: string,
+    body: string,
     send: (abandoned: AbortSignal) => Promise<SubgraphAnswer>,
     caller: AbortSignal | undefined,
   ): Promise<SubgraphAnswer> {
-    const pending = this.inFlight.get(key);
+    let ofCaller = this.inFlight.get(identityKey);
+    const pending = ofCaller?.get(body);
     if (pending && !pending.abandoned) {
       this.metrics.merged.inc({ subgraph: this.subgraph });
       return pending.waitFor(caller);
     }
     const sent = new SharedFetch(send);
-    this.inFlight.set(key, sent);
+    if (!ofCaller) this.inFlight.set(identityKey, (ofCaller = new Map<string, SharedFetch<SubgraphAnswer>>()));
+    ofCaller.set(body, sent);
     void sent.settled.then(() => {
-      if (this.inFlight.get(key) === sent) this.inFlight.delete(key);
+      const fetches = this.inFlight.get(identityKey);
+      if (fetches?.get(body) !== sent) return;
+      fetches.delete(body);
+      if (fetches.size === 0) this.inFlight.delete(identityKey);
     });
     return sent.waitFor(caller);
   }
 
+  /**
+   * One request to the subgraph, through undici's dispatcher with a handler of the router's own:
+   * the body is collected as it comes (no stream per fetch), and the deadline is a plain timer
+   * that aborts the request (no AbortSignal per fetch).
+   */
   private async send(
     body: string,
     identityToken: string,
     mayResend: boolean,
     abandoned: AbortSignal | undefined,
   ): Promise<SubgraphAnswer> {
-    const deadline = AbortSignal.timeout(this.timeoutMs);
-    const signal = abandoned ? AbortSignal.any([deadline, abandoned]) : deadline;
-    const request = () =>
-      this.pool.request({
-        method: 'POST',
-        path: this.path,
-        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: identityToken },
-        body,
-        signal,
-      });
+    // Bytes once, here: undici would otherwise measure, then encode the text for each request.
+    const bytes = ENCODER.encode(body);
+    const headers = ['content-type', 'application/json', IDENTITY_HEADER, identityToken];
+    let timedOut = false;
+    // Why the request is to stop, once it is; and how to stop it, once undici has started it.
+    let stopped: Error | undefined;
+    let abort: ((reason: Error) => void) | undefined;
+    const stop = (reason: Error) => {
+      stopped ??= reason;
+      abort?.(reason);
+    };
+    const started = (abortRequest: (reason: Error) => void) => {
+      abort = abortRequest;
+      if (stopped) abortRequest(stopped);
+    };
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      stop(new DeadlineReached(this.timeoutMs));
+    }, this.timeoutMs);
+    const onAbandoned = () => stop(abandoned!.reason as Error);
+    if (abandoned?.aborted) onAbandoned();
+    else abandoned?.addEventListener('abort', onAbandoned, { once: true });
     try {
-      let response;
       try {
-        response = await request();
+        return await this.dispatch(bytes, headers, started);
       } catch (error) {
         // A reused connection the subgraph closed as this request went out: nothing was answered.
-        if (!mayResend || !DEAD_CONNECTION.has((error as { code?: string }).code ?? '')) throw error;
-        response = await request();
+        if (
+          !mayResend ||
+          stopped ||
+          !(error instanceof BeforeAnswer) ||
+          !DEAD_CONNECTION.has((error.cause as { code?: string }).code ?? '')
+        ) {
+          throw error;
+        }
+        return await this.dispatch(bytes, headers, started);
       }
-      return { status: response.statusCode, body: await response.body.text() };
-    } catch (error) {
-      if (deadline.aborted) throw fetchTimedOut(this.subgraph, this.timeoutMs, error);
+    } catch (thrown) {
+      const error = thrown instanceof BeforeAnswer ? thrown.cause : thrown;
+      if (timedOut) throw fetchTimedOut(this.subgraph, this.timeoutMs, error);
       if (abandoned?.aborted) throw abandoned.reason as Error;
       throw new GraphQLError(`The ${this.subgraph} service is unavailable; retry later`, {
         extensions: { code: 'SERVICE_UNAVAILABLE' },
         originalError: error as Error,
       });
+    } finally {
+      clearTimeout(deadline);
+      abandoned?.removeEventListener('abort', onAbandoned);
     }
+  }
+
+  /**
+   * The request, answered with its status and body. An error before the response's headers is a
+   * BeforeAnswer (the request may be sent again on another connection); `onAbort` gets the
+   * function that aborts it, as soon as there is one.
+   */
+  private dispatch(
+    body: Uint8Array,
+    headers: string[],
+    onAbort: (abort: (reason: Error) => void) => void,
+  ): Promise<SubgraphAnswer> {
+    return new Promise((resolve, reject) => {
+      let status = 0;
+      const chunks: Buffer[] = [];
+      const handler: Dispatcher.DispatchHandler = {
+        onConnect: (abort) => onAbort(abort),
+        onHeaders: (statusCode) => {
+          // 1xx: informational; the answer's own status comes after it.
+          if (statusCode >= 200) status = statusCode;
+          return true;
+        },
+        onData: (chunk) => {
+          chunks.push(chunk);
+          return true;
+        },
+        onComplete: () => {
+          const text = chunks.length === 1 ? chunks[0].toString() : Buffer.concat(chunks).toString();
+          resolve({ status, body: text });
+        },
+        onError: (error) => reject(status === 0 ? new BeforeAnswer(error) : error),
+      };
+      this.pool.dispatch({ method: 'POST', path: this.path, headers, body }, handler);
+    });
   }
 
   /**
@@ -207,6 +309,23 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
     throw new GraphQLError(`The ${this.subgraph} service failed (HTTP ${status}); retry later`, {
       extensions: { code: 'SERVICE_UNAVAILABLE' },
     });
+  }
+}
+
+const ENCODER = new TextEncoder();
+
+/** A request that failed before any answer came: `cause` says why. */
+class BeforeAnswer extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
+  }
+}
+
+/** Why a fetch was aborted at its deadline (the cause of its SERVICE_UNAVAILABLE). */
+class DeadlineReached extends Error {
+  constructor(timeoutMs: number) {
+    super(`No answer within ${timeoutMs} ms`);
+    this.name = 'TimeoutError';
   }
 }
 

@@ -38,6 +38,8 @@ interface VerifiedToken {
 export class InternalTokens {
   private readonly key: Uint8Array;
   private readonly signed = new LRUCache<string, SignedToken>({ max: SIGNED_CACHE_SIZE });
+  /** The same tokens by identity object, for callers that ask for one identity many times (a plan's fetches). */
+  private readonly signedByIdentity = new WeakMap<Identity, Map<string, SignedToken>>();
   private readonly verified = new LRUCache<string, VerifiedToken>({ max: VERIFIED_CACHE_SIZE });
 
   /**
@@ -58,12 +60,33 @@ export class InternalTokens {
    * then, so a burst does not pay a signature each.
    */
   async sign(identity: Identity, audience: string): Promise<string> {
+    const reusable = this.reusable(identity, audience);
+    if (reusable !== undefined) return reusable;
     const key = `${audience}\n${JSON.stringify(identity)}`;
-    const cached = this.signed.get(key);
-    if (cached && cached.expiresAt - Date.now() > (this.lifetimeSeconds * 1000) / 2) return cached.token;
-    const fresh = await this.signAnew(identity, audience);
-    this.signed.set(key, fresh);
-    return fresh.token;
+    let token = this.signed.get(key);
+    if (!token || !this.fresh(token)) {
+      token = await this.signAnew(identity, audience);
+      this.signed.set(key, token);
+    }
+    let byAudience = this.signedByIdentity.get(identity);
+    if (!byAudience) this.signedByIdentity.set(identity, (byAudience = new Map<string, SignedToken>()));
+    byAudience.set(audience, token);
+    return token.token;
+  }
+
+  /**
+   * The token `sign` would return, when this identity object was signed for before and its token
+   * is still fresh; otherwise undefined (then call `sign`). Synchronous: a router signs for each
+   * fetch of a plan, and most of them would only wait a turn for a token it already has.
+   */
+  reusable(identity: Identity, audience: string): string | undefined {
+    const token = this.signedByIdentity.get(identity)?.get(audience);
+    return token && this.fresh(token) ? token.token : undefined;
+  }
+
+  /** Valid now and for at least half its lifetime. */
+  private fresh(token: SignedToken): boolean {
+    return token.expiresAt - Date.now() > (this.lifetimeSeconds * 1000) / 2;
   }
 
   private async signAnew(identity: Identity, audience: string): Promise<SignedToken> {
