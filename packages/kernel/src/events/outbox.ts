@@ -51,7 +51,6 @@ export function withOutbox(schema: Schema): void {
 export interface VersionedModel {
   readonly db: Connection;
   readonly collection: Collection;
-  findOne(filter: object, projection: object): { lean(): PromiseLike<unknown> };
   updateOne(filter: object, update: object): PromiseLike<{ modifiedCount: number }>;
 }
 
@@ -76,9 +75,10 @@ export async function saveVersioned(
   };
   if (change.unset?.length) update.$unset = Object.fromEntries(change.unset.map((field) => [field, 1]));
   if (change.events.length > 0) update.$push = { outbox: { $each: change.events } };
+  // The condition's fields read with the driver: a mongoose query would only cast an _id already a string.
+  const documents: ConditionalTarget = model.collection;
   const target: ConditionalTarget = {
-    findOne: (filter, { projection }) =>
-      model.findOne(filter, projection).lean() as PromiseLike<Record<string, unknown> | null>,
+    findOne: (filter, options) => documents.findOne(filter, options),
     updateOne: (filter, body) => model.updateOne(filter, body),
   };
   const saved = await updateIf(model.db, target, change.id, { version: change.expectedVersion }, update);
