@@ -96,6 +96,11 @@ export const configSchema = z
     RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).optional(),
     RATE_LIMIT_BURST: z.coerce.number().int().min(1).optional(),
     /**
+     * How long a request waits for the buckets every replica shares (NATS key-value) before this
+     * replica limits its caller with a bucket of its own (see rateLimiter.ts).
+     */
+    RATE_LIMIT_STORE_TIMEOUT_MS: z.coerce.number().int().min(1).default(250),
+    /**
      * Proxies (load balancers, ingress) in front of the router whose X-Forwarded-For is believed, so
      * an anonymous caller is limited by its own address rather than the proxy's. 0: none.
      */

@@ -134,7 +134,11 @@ export async function startRouter(
 
   const limits = rateLimits(config);
   const rateLimiter =
-    limits && (await RateLimiter.start(limits, broker, log, metrics.registry, config.NATS_STREAM_REPLICAS));
+    limits &&
+    (await RateLimiter.start(limits, broker, log, metrics.registry, {
+      replicas: config.NATS_STREAM_REPLICAS,
+      storeTimeoutMs: config.RATE_LIMIT_STORE_TIMEOUT_MS,
+    }));
 
   let draining = false;
   const app = createServiceApp(metrics, () => !draining && supergraphLoaded && (broker?.isConnected() ?? true));

@@ -8,8 +8,6 @@ import { takeToken, type BucketLimits, type BucketState, type TakeResult } from 
 
 /** The key-value bucket the routers share: one key per caller. */
 export const RATE_LIMIT_BUCKET = 'router_rate_limits';
-/** A shared store slower than this counts as unreachable for this request. */
-const STORE_TIMEOUT_MS = 250;
 /** After a failure the shared store is left alone this long, so requests do not each wait for it. */
 const STORE_RETRY_AFTER_MS = 2_000;
 /** Two replicas taking a token of one caller at once: the loser reads again and retries. */
@@ -26,7 +24,7 @@ export interface RateLimitDecision {
  * Per-caller token buckets. With NATS, the buckets live in a JetStream key-value bucket every
  * router replica shares, updated by compare-and-set, so a caller's share is the same however its
  * requests are spread over replicas. When that store cannot be reached (NATS down, JetStream slow
- * for STORE_TIMEOUT_MS), each replica falls back to buckets of its own: a caller then gets at most
+ * for longer than RATE_LIMIT_STORE_TIMEOUT_MS), each replica falls back to buckets of its own: a caller then gets at most
  * its share per replica rather than none (failing closed would make a NATS outage an outage of
  * queries that do not need NATS) or unlimited (failing open would lift the limit just when one
  * caller may be the reason things are slow). The shared store is tried again after STORE_RETRY_AFTER_MS.
@@ -42,6 +40,8 @@ export class RateLimiter {
     private shared: KV | undefined,
     private readonly openShared: (() => Promise<KV>) | undefined,
     private readonly isConnected: () => boolean,
+    /** A shared store slower than this counts as unreachable for this request. */
+    private readonly storeTimeoutMs: number,
     private readonly log: Logger,
     registry: Registry,
   ) {
@@ -58,10 +58,11 @@ export class RateLimiter {
     broker: Broker | undefined,
     log: Logger,
     registry: Registry,
-    replicas = 1,
+    { replicas, storeTimeoutMs }: { readonly replicas: number; readonly storeTimeoutMs: number },
   ): Promise<RateLimiter> {
-    const open = broker && (() => openBucket(broker, limits, replicas));
-    return new RateLimiter(limits, await open?.(), open, () => broker?.isConnected() ?? false, log, registry);
+    const open = broker && (() => openBucket(broker, limits, replicas, storeTimeoutMs));
+    const isConnected = () => broker?.isConnected() ?? false;
+    return new RateLimiter(limits, await open?.(), open, isConnected, storeTimeoutMs, log, registry);
   }
 
   /** Takes one token for this caller (a key from `callerKey`). */
@@ -96,7 +97,7 @@ export class RateLimiter {
       if (!result.allowed) return result;
       const value = JSON.stringify(result.state);
       try {
-        if (entry) await kv.update(key, value, entry.revision, STORE_TIMEOUT_MS);
+        if (entry) await kv.update(key, value, entry.revision, this.storeTimeoutMs);
         else await kv.create(key, value);
         return result;
       } catch (error) {
@@ -117,8 +118,8 @@ function storeKey(caller: string): string {
   return createHash('sha256').update(caller).digest('base64url');
 }
 
-async function openBucket(broker: Broker, limits: BucketLimits, replicas: number): Promise<KV> {
-  const kvm = new Kvm(jetstream(broker.connection, { timeout: STORE_TIMEOUT_MS }));
+async function openBucket(broker: Broker, limits: BucketLimits, replicas: number, timeout: number): Promise<KV> {
+  const kvm = new Kvm(jetstream(broker.connection, { timeout }));
   // A key unused until its bucket would be full again is as good as absent: the store forgets it.
   const ttl = Math.max(1_000, Math.ceil((limits.burst / limits.ratePerSecond) * 1_000));
   try {
@@ -128,11 +129,11 @@ async function openBucket(broker: Broker, limits: BucketLimits, replicas: number
       ttl,
       storage: StorageType.Memory,
       replicas,
-      timeout: STORE_TIMEOUT_MS,
+      timeout,
     });
   } catch {
     // Made by a replica configured otherwise: share it as it is.
-    return kvm.open(RATE_LIMIT_BUCKET, { timeout: STORE_TIMEOUT_MS });
+    return kvm.open(RATE_LIMIT_BUCKET, { timeout });
   }
 }
 
