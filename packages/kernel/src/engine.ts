@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { isDuplicateKeyError } from './database';
 
 /** The MongoDB-wire servers the services run on. */
 export type EngineName = 'MongoDB' | 'FerretDB on PostgreSQL' | 'FerretDB on SQLite';
@@ -18,6 +19,11 @@ export interface EngineCapabilities {
   readonly atomicConditionalUpdate: boolean;
   /** A filter on a field other than _id is answered by the server's own query, not a scan in FerretDB. */
   readonly fieldFiltersPushedDown: boolean;
+  /**
+   * `_id: { $in: [...] }` is answered from the _id index. FerretDB v1 scans the collection for it
+   * (both backends), so there a few ids are better looked up one `_id` at a time.
+   */
+  readonly idListsPushedDown: boolean;
   /** Multi-document transactions (a MongoDB replica set only; the code uses none). */
   readonly transactions: boolean;
   /**
@@ -38,17 +44,36 @@ interface Explained {
   readonly queryPlanner?: { readonly Plan?: unknown };
 }
 
-/** The engine behind a connection and what it allows, asked of the server itself (on FerretDB, writing one probe document). */
-export async function engineOf(connection: Connection): Promise<EngineCapabilities> {
+const enginesByConnection = new WeakMap<Connection, Promise<EngineCapabilities>>();
+
+/**
+ * The engine behind a connection and what it allows, asked of the server once per connection (on
+ * FerretDB, by writing one probe document of its own). The write paths below branch on it, so
+ * this table is the one place an engine difference is decided.
+ */
+export function engineOf(connection: Connection): Promise<EngineCapabilities> {
+  let known = enginesByConnection.get(connection);
+  if (!known) {
+    known = connection.asPromise().then(() => askEngine(connection));
+    // A failed question (server down) is asked again next time.
+    known.catch(() => enginesByConnection.delete(connection));
+    enginesByConnection.set(connection, known);
+  }
+  return known;
+}
+
+async function askEngine(connection: Connection): Promise<EngineCapabilities> {
   const database = connection.db;
   if (!database) throw new Error('engineOf needs a connected database');
   const admin = database.admin();
-  if (!(await isFerretdb(connection))) {
+  const { ferretdbVersion } = (await admin.command({ buildInfo: 1 })) as BuildInfo;
+  if (ferretdbVersion === undefined) {
     const hello = (await admin.command({ hello: 1 })) as { setName?: string };
     return {
       name: 'MongoDB',
       atomicConditionalUpdate: true,
       fieldFiltersPushedDown: true,
+      idListsPushedDown: true,
       // Transactions need a replica set (both overlays and docker-compose run one).
       transactions: hello.setName !== undefined,
       writerReplicas: 'any',
@@ -56,38 +81,23 @@ export async function engineOf(connection: Connection): Promise<EngineCapabiliti
   }
   // FerretDB says whether it pushed a filter down to its backend (SQLite does so for _id only),
   // and explains only a collection that exists: one document of its own is its probe.
-  await database
-    .collection<{ _id: string; probe: string }>('engine_probe')
-    .updateOne({ _id: 'probe' }, { $set: { probe: 'any' } }, { upsert: true });
+  const probes = database.collection<{ _id: string; probe: string }>('engine_probe');
+  await probes.updateOne({ _id: 'probe' }, { $set: { probe: 'any' } }, { upsert: true }).catch((error: unknown) => {
+    // Two processes' first upserts raced: the probe is there either way.
+    if (!isDuplicateKeyError(error)) throw error;
+  });
   const explained = (await database.command({
     explain: { find: 'engine_probe', filter: { probe: 'any' } },
   })) as Explained;
-  const fieldFiltersPushedDown = explained.filterPushdown === true;
   return {
     // Its SQLite backend explains with SQLite's plan lines; PostgreSQL's plan is an object.
     name: Array.isArray(explained.queryPlanner?.Plan) ? 'FerretDB on SQLite' : 'FerretDB on PostgreSQL',
     atomicConditionalUpdate: false,
-    fieldFiltersPushedDown,
+    fieldFiltersPushedDown: explained.filterPushdown === true,
+    idListsPushedDown: false,
     transactions: false,
     writerReplicas: 1,
   };
-}
-
-const ferretdbByConnection = new WeakMap<Connection, Promise<boolean>>();
-
-/** Whether a connection's server is FerretDB (asked once per connection: buildInfo, no write). */
-function isFerretdb(connection: Connection): Promise<boolean> {
-  let known = ferretdbByConnection.get(connection);
-  if (!known) {
-    known = connection
-      .asPromise()
-      .then(async () => ((await connection.db!.admin().command({ buildInfo: 1 })) as BuildInfo).ferretdbVersion)
-      .then((version) => version !== undefined);
-    // A failed question (server down) is asked again next time.
-    known.catch(() => ferretdbByConnection.delete(connection));
-    ferretdbByConnection.set(connection, known);
-  }
-  return known;
 }
 
 /** What a conditional update needs of a collection (a driver collection fits as it is). */
@@ -121,7 +131,7 @@ export async function updateIf(
   condition: FieldCondition,
   update: object,
 ): Promise<boolean> {
-  if (!(await isFerretdb(connection))) {
+  if ((await engineOf(connection)).atomicConditionalUpdate) {
     return (await target.updateOne({ _id: id, ...condition }, update)).modifiedCount === 1;
   }
   const projection = Object.fromEntries(Object.keys(condition).map((path) => [path.split('.')[0], 1 as const]));
@@ -173,7 +183,7 @@ export async function findByIds<Document>(
 ): Promise<Document[]> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return [];
-  if (unique.length > KEYED_LOOKUPS_AT_MOST || !(await isFerretdb(connection)))
+  if (unique.length > KEYED_LOOKUPS_AT_MOST || (await engineOf(connection)).idListsPushedDown)
     return documents.find({ _id: { $in: unique } }, { projection }).toArray();
   const found = await Promise.all(unique.map((id) => documents.findOne({ _id: id }, { projection })));
   return found.filter((document): document is Awaited<Document> & Document => document !== null);

@@ -71,7 +71,7 @@ it('lets one writer pass a version check where conditional updates are atomic, a
   expect(await twoWinnersWithin(engine.atomicConditionalUpdate ? 50 : 200)).toBe(!engine.atomicConditionalUpdate);
 });
 
-it('pushes down a filter on _id always, and one on another field where it says so', async () => {
+it('pushes down a filter on _id always, and a list of _ids or another field where it says so', async () => {
   const rows = documents('filtered');
   await rows.insertOne({ _id: 'row', version: 0, probe: 'x' });
   const explain = (filter: Record<string, unknown>) =>
@@ -85,6 +85,7 @@ it('pushes down a filter on _id always, and one on another field where it says s
     return;
   }
   expect((await explain({ _id: 'row' })).filterPushdown).toBe(true);
+  expect((await explain({ _id: { $in: ['row', 'other'] } })).filterPushdown).toBe(engine.idListsPushedDown);
   expect((await explain({ probe: 'x' })).filterPushdown).toBe(engine.fieldFiltersPushedDown);
   expect(engine.fieldFiltersPushedDown).toBe(engine.name === 'FerretDB on PostgreSQL');
 });
