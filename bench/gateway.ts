@@ -34,7 +34,7 @@ import { supergraphForPlanning } from '../router/src/gateway';
 import { RESERVE, inDays, registerRoom, stay } from '../test/support/booking';
 import { startSystem, type TestSystem } from '../test/support/system';
 import { tokenFor } from '../test/support/tokens';
-import { GUILD_QUERY, GUILD_SUBGRAPHS } from './gateway/guildSubgraphs';
+import { GUILD_QUERY, GUILD_SUBGRAPHS, type SubgraphTraffic } from './gateway/guildSubgraphs';
 import { isExpectedAnswer, measure, type Operation, type Window } from './gateway/load';
 import { REPO_ROOT } from '../scripts/infra/locations';
 import { startManagedProcess, type ManagedProcess } from '../scripts/infra/managedProcess';
@@ -81,6 +81,8 @@ interface Scenario {
   readonly contenders: readonly Contender[];
   /** What the project's router is compared with, as [ours, theirs] contender names. */
   readonly ratios: readonly (readonly [string, string])[];
+  /** The subgraphs' traffic since last read, by subgraph (where the subgraphs count it). */
+  readonly traffic?: () => Promise<Record<string, SubgraphTraffic>>;
 }
 
 function spawnNode(name: string, args: string[], env: Record<string, string> = {}): Promise<ManagedProcess> {
@@ -196,12 +198,16 @@ async function runScenario(scenario: Scenario): Promise<Map<string, Window[]>> {
       try {
         await untilAnswering(gateway, scenario.operation);
         await measure(url, pid, scenario.operation, { connections: CONNECTIONS, seconds: WARMUP_SECONDS });
+        await scenario.traffic?.();
         const window = await measure(url, pid, scenario.operation, { connections: CONNECTIONS, seconds: SECONDS });
+        const traffic = await scenario.traffic?.();
         windows.get(contender.name)!.push(window);
         console.log(
           `  ${scenario.name} round ${round + 1} ${contender.name.padEnd(30)} ${window.requestsPerSecond.toFixed(1).padStart(7)} req/s` +
             `  p50 ${window.p50} ms  p95 ${window.p95} ms  p99 ${window.p99} ms  CPU ${window.cpuMsPerRequest.toFixed(2)} ms/req  errors ${window.errors}  load ${loadAverage()}`,
         );
+        if (traffic) console.log(`    ${trafficLine(traffic, window.requests)}`);
+        if (traffic && process.env.BENCH_VERBOSE) console.log(JSON.stringify(traffic, null, 2));
       } finally {
         await gateway.stop();
       }
@@ -212,6 +218,20 @@ async function runScenario(scenario: Scenario): Promise<Map<string, Window[]>> {
     }
   }
   return windows;
+}
+
+/** Subgraph requests and kB each way per answered request, in all and by subgraph. */
+function trafficLine(traffic: Record<string, SubgraphTraffic>, answered: number): string {
+  const per = (value: number) => (value / answered).toFixed(2);
+  const all = Object.values(traffic);
+  const sum = (pick: (each: SubgraphTraffic) => number) => all.reduce((total, each) => total + pick(each), 0);
+  const bySubgraph = Object.entries(traffic)
+    .map(([name, each]) => `${name} ${per(each.requests)} (${each.operations.length} operations)`)
+    .join(', ');
+  return (
+    `subgraph requests per request ${per(sum((each) => each.requests))} (${bySubgraph});` +
+    ` kB sent ${per(sum((each) => each.requestBytes) / 1000)}, answered ${per(sum((each) => each.answerBytes) / 1000)}`
+  );
 }
 
 /** ours ÷ theirs in requests per second, and each one's router CPU per request. */
@@ -309,6 +329,8 @@ async function guildScenario(launchers: string): Promise<{ scenario: Scenario; s
       operation: { ...reference, expectedData },
       contenders: [...contenders, monolith],
       ratios: RATIOS,
+      traffic: async () =>
+        (await (await fetch(`http://127.0.0.1:${ports[4]}/traffic`)).json()) as Record<string, SubgraphTraffic>,
     },
     stop: async () => void (await subgraphs.stop()),
   };

@@ -188,7 +188,7 @@ export const GUILD_SUBGRAPHS = {
 } as const;
 
 /** The same graph without federation: one service, one execution. */
-function monolithSchema(): { schema: GraphQLSchema; rootValue: object } {
+export function monolithSchema(): { schema: GraphQLSchema; rootValue: object } {
   const schema = buildSchema(`
     type Query { me: User user(id: ID!): User users: [User] topProducts(first: Int = 5): [Product] }
     type User { id: ID! name: String username: String birthday: Int reviews: [Review] }
@@ -219,8 +219,25 @@ function monolithSchema(): { schema: GraphQLSchema; rootValue: object } {
   };
 }
 
-/** A minimal GraphQL-over-HTTP server: POST JSON, documents parsed and validated once. */
-function serve(schema: GraphQLSchema, rootValue: object | undefined, port: number): Promise<void> {
+/** A subgraph's traffic since the counts were last read: HTTP requests, their bodies' bytes, their answers'. */
+export interface SubgraphTraffic {
+  requests: number;
+  requestBytes: number;
+  answerBytes: number;
+  /** The operations sent, each once (a gateway's plan for the query, as this subgraph sees it). */
+  operations: string[];
+}
+
+/** Each subgraph's traffic, read (and zeroed) with `GET /traffic` on the unfederated service's port. */
+const traffic = new Map<string, SubgraphTraffic>();
+
+/**
+ * A minimal GraphQL-over-HTTP server: POST JSON, documents parsed and validated once; `counted`
+ * names the subgraph whose traffic it counts.
+ */
+function serve(schema: GraphQLSchema, rootValue: object | undefined, port: number, counted?: string): Promise<void> {
+  const counts: SubgraphTraffic = { requests: 0, requestBytes: 0, answerBytes: 0, operations: [] };
+  if (counted) traffic.set(counted, counts);
   const documents = new Map<string, DocumentNode>();
   const documentOf = (query: string) => {
     let document = documents.get(query);
@@ -233,6 +250,13 @@ function serve(schema: GraphQLSchema, rootValue: object | undefined, port: numbe
     return document;
   };
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    if (request.method === 'GET' && request.url === '/traffic') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(Object.fromEntries(traffic)));
+      for (const each of traffic.values())
+        Object.assign(each, { requests: 0, requestBytes: 0, answerBytes: 0, operations: [] });
+      return;
+    }
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -245,6 +269,7 @@ function serve(schema: GraphQLSchema, rootValue: object | undefined, port: numbe
             variables?: Record<string, unknown>;
             operationName?: string;
           };
+          if (counted && !counts.operations.includes(query)) counts.operations.push(query);
           result = await execute({
             schema,
             document: documentOf(query),
@@ -256,8 +281,12 @@ function serve(schema: GraphQLSchema, rootValue: object | undefined, port: numbe
           status = 400;
           result = { errors: [{ message: (error as Error).message }] };
         }
+        const text = JSON.stringify(result);
+        counts.requests += 1;
+        counts.answerBytes += Buffer.byteLength(text);
+        for (const chunk of chunks) counts.requestBytes += chunk.length;
         response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(result));
+        response.end(text);
       })();
     });
   });
@@ -269,7 +298,7 @@ async function main() {
   const [accounts, inventory, products, reviews, monolith] = process.argv.slice(2).map(Number);
   const ports = { accounts, inventory, products, reviews };
   for (const [name, { typeDefs, resolvers }] of Object.entries(GUILD_SUBGRAPHS)) {
-    await serve(buildSubgraphSchema([{ typeDefs, resolvers }]), undefined, ports[name as keyof typeof ports]);
+    await serve(buildSubgraphSchema([{ typeDefs, resolvers }]), undefined, ports[name as keyof typeof ports], name);
   }
   const { schema, rootValue } = monolithSchema();
   await serve(schema, rootValue, monolith);
