@@ -278,18 +278,28 @@ async function fetch(run: Run, fetch: PreparedFetch, cursor: Cursor): Promise<vo
         for (const object of cursor.objects) deepMerge(object, answer);
         return;
       }
+      // Objects with the same representation (one product under many reviews) are asked for once
+      // and each given the answer: the subgraph's work, the bytes and the parsing scale with distinct entities.
       const representations: Data[] = [];
-      const entityOf: number[] = [];
+      const objectsOf: number[][] = [];
+      const indexOf = new Map<string, number>();
       for (let index = 0; index < cursor.objects.length; index += 1) {
         const representation = fetch.representation(cursor.objects[index]);
         if (!representation || !representation.__typename) continue;
         applyRewrites(run.supergraphSchema, fetch.inputRewrites, representation);
+        const key = JSON.stringify(representation);
+        const known = indexOf.get(key);
+        if (known !== undefined) {
+          objectsOf[known].push(index);
+          continue;
+        }
+        indexOf.set(key, representations.length);
         representations.push(representation);
-        entityOf.push(index);
+        objectsOf.push([index]);
       }
       if (!representations.length) return;
       if ('representations' in variables) throw new Error('Variables cannot contain key "representations"');
-      const answer = await send(run, client, fetch, { ...variables, representations }, cursor, entityOf);
+      const answer = await send(run, client, fetch, { ...variables, representations }, cursor, objectsOf);
       if (!answer) return;
       const entities = answer._entities;
       if (!Array.isArray(entities)) throw new Error('Expected "data._entities" in response to be an array');
@@ -299,10 +309,13 @@ async function fetch(run: Run, fetch: PreparedFetch, cursor: Cursor): Promise<vo
       for (let index = 0; index < entities.length; index += 1) {
         const entity = entities[index] as Data | null;
         if (!entity) continue;
-        const target = cursor.objects[entityOf[index]];
-        if (!entity.__typename) entity.__typename = target.__typename;
+        const targets = objectsOf[index];
+        if (!entity.__typename) entity.__typename = cursor.objects[targets[0]].__typename;
         applyRewrites(run.supergraphSchema, fetch.outputRewrites, entity);
-        deepMerge(target, entity);
+        deepMerge(cursor.objects[targets[0]], entity);
+        // A copy for each other object: no two places in the response share an object.
+        for (let other = 1; other < targets.length; other += 1)
+          deepMerge(cursor.objects[targets[other]], copyOf(entity));
       }
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR });
@@ -319,7 +332,7 @@ async function send(
   fetch: PreparedFetch,
   variables: Data,
   cursor: Cursor,
-  entityOf: readonly number[] | undefined,
+  objectsOf: readonly (readonly number[])[] | undefined,
 ): Promise<Data | null | undefined> {
   const response = await client.fetch(
     { query: fetch.operation, variables, operationName: fetch.operationName },
@@ -328,17 +341,40 @@ async function send(
   );
   if (response.errors?.length) {
     let entityPaths: ResponsePath[] | undefined;
-    const pathOf = (path: readonly (string | number)[] | undefined): (string | number)[] | undefined => {
-      if (!path) return undefined;
-      if (entityOf && typeof path[1] === 'number') {
+    for (const error of response.errors) {
+      const { path } = error;
+      if (path && objectsOf && typeof path[1] === 'number') {
+        // An entity's error, at each place in the response that entity was asked for.
         entityPaths ??= hydratedPaths(run.data, cursor.path);
-        return [...(entityPaths[entityOf[path[1]]] ?? []), ...path.slice(2)];
+        for (const object of objectsOf[path[1]] ?? [undefined]) {
+          const at = object === undefined ? [] : (entityPaths[object] ?? []);
+          run.errors.push(downstreamError(error, fetch.serviceName, [...at, ...path.slice(2)]));
+        }
+      } else {
+        const at = path ? [...concretePath(cursor.path), ...path] : undefined;
+        run.errors.push(downstreamError(error, fetch.serviceName, at));
       }
-      return [...concretePath(cursor.path), ...path];
-    };
-    for (const error of response.errors) run.errors.push(downstreamError(error, fetch.serviceName, pathOf(error.path)));
+    }
   }
   return response.data as Data | null | undefined;
+}
+
+/** A deep copy of parsed JSON data. */
+function copyOf<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copyOf) as T;
+  const copy: Data = {};
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') {
+      Object.defineProperty(copy, key, {
+        value: copyOf((value as Data)[key]),
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    } else copy[key] = copyOf((value as Data)[key]);
+  }
+  return copy as T;
 }
 
 /** The root path of a root-level cursor (no lists in it: a root fetch's answer sits at the root). */
