@@ -15,6 +15,7 @@ import { WriteReplay, describeWrite, recordWrites, roleOf } from './bookingWrite
 import { startMongo } from '../scripts/infra/mongo';
 import { findFreePort } from '../scripts/infra/ports';
 import { cpuSpent, descendantsCpu } from './processCpu';
+import { buildIfChanged } from '../scripts/build';
 
 /** BENCH_BOOKINGS shortens a run on a busy machine. */
 const SEQUENTIAL_BOOKINGS = Number(process.env.BENCH_BOOKINGS ?? 200);
@@ -52,11 +53,26 @@ async function quiet(writes: { length: number }): Promise<void> {
 }
 
 /**
+ * How the burst's services run: `compiled` (the default), as `npm start` runs them, their build
+ * under dist/ on plain node; BENCH_SERVICES=source: from source under tsx, as the tests run them
+ * (tsx's loader and source-map translation cost CPU of their own).
+ */
+const BURST_SERVICES = process.env.BENCH_SERVICES === 'source' ? 'source' : 'compiled';
+
+/**
  * The burst, on the services as `npm start` runs them (each its own process: the router does not
  * share an event loop with the subgraphs), at the router's default limits.
  */
 async function runBurst(driverBookingsPerSecond: number): Promise<{ p95: number; answers: Map<string, number> }> {
-  const system = await startSystem(['room', 'payment', 'reservation'], { processes: { environment: {} } });
+  if (BURST_SERVICES === 'compiled') {
+    const { compiled } = buildIfChanged(undefined, ['services']);
+    console.log(
+      `Burst: the services compiled under dist/ (${compiled.length > 0 ? 'built again now' : 'up to date with the sources'}), as npm start runs them`,
+    );
+  } else console.log('Burst: the services from source under tsx (BENCH_SERVICES=source)');
+  const system = await startSystem(['room', 'payment', 'reservation'], {
+    processes: { environment: {}, runs: BURST_SERVICES },
+  });
   try {
     const host = await tokenFor('bench-host', ['HOST']);
     const burstRooms = await Promise.all(Array.from({ length: BURST.rooms }, () => registerRoom(system, host)));

@@ -21,7 +21,7 @@ function read(pid: string): ProcessCpu | null {
     return {
       ppid: Number(fields[1]),
       cpuMs: (Number(fields[11]) + Number(fields[12])) * 10,
-      command: command.find((arg) => /main\.ts$|ferretdb|nats-server/.test(arg)) ?? command[0] ?? pid,
+      command: command.find((arg) => /main\.[jt]s$|ferretdb|nats-server/.test(arg)) ?? command[0] ?? pid,
     };
   } catch {
     return null; // gone meanwhile

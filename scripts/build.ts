@@ -107,28 +107,39 @@ export function build(dist: string = DIST): void {
   writeStamp(dist, inputsNow());
 }
 
+/** The parts of dist/ built apart: the services (tsc) and the client app (Vite). */
+export type BuildPart = 'services' | 'client app';
+
 /** What `buildIfChanged` did: nothing, or which parts it built again. */
-export type BuildOutcome = { readonly compiled: readonly ('services' | 'client app')[] };
+export type BuildOutcome = { readonly compiled: readonly BuildPart[] };
 
 /**
  * What `npm start` runs: builds only the parts whose sources changed since dist/ was built (the
  * services, compiled incrementally by tsc; the client app), and nothing at all when none did.
  * Changes are seen by the path, size and modification time of every source file and of
- * package-lock.json.
+ * package-lock.json. `parts`: only these are looked at (a benchmark of the services needs no app).
  */
-export function buildIfChanged(dist: string = DIST): BuildOutcome {
+export function buildIfChanged(
+  dist: string = DIST,
+  parts: readonly BuildPart[] = ['services', 'client app'],
+): BuildOutcome {
   const stamp = readStamp(dist);
   const now = inputsNow();
-  const compiled: ('services' | 'client app')[] = [];
-  if (stamp?.services !== now.services) {
+  const compiled: BuildPart[] = [];
+  if (parts.includes('services') && stamp?.services !== now.services) {
     buildServices(dist);
     compiled.push('services');
   }
-  if (stamp?.client !== now.client) {
+  if (parts.includes('client app') && stamp?.client !== now.client) {
     buildClientApp(path.join(dist, 'client', 'dist'));
     compiled.push('client app');
   }
-  if (compiled.length > 0) writeStamp(dist, now);
+  // A part not looked at keeps the stamp it had: it is still as old as it was.
+  if (compiled.length > 0)
+    writeStamp(dist, {
+      services: compiled.includes('services') ? now.services : (stamp?.services ?? ''),
+      client: compiled.includes('client app') ? now.client : (stamp?.client ?? ''),
+    });
   return { compiled };
 }
 

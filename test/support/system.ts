@@ -100,7 +100,15 @@ export async function startSystem(
      * instrumentations, which hook Node's module loader (Jest has its own). `onLine` gets each
      * line a service prints.
      */
-    processes?: { environment: Environment; onLine?: (service: string, line: string) => void };
+    processes?: {
+      environment: Environment;
+      onLine?: (service: string, line: string) => void;
+      /**
+       * `compiled`: each runs its build under dist/ with plain node, as `npm start` does (the
+       * caller builds first: `buildIfChanged`); by default from source under tsx, as in the tests.
+       */
+      runs?: 'compiled' | 'source';
+    };
   } = {},
 ): Promise<TestSystem> {
   const nats = await startNatsServer();
@@ -133,7 +141,7 @@ export async function startSystem(
     const child = await launchService({
       name,
       entry,
-      runs: 'source',
+      runs: options.processes?.runs ?? 'source',
       port,
       env: { ...environment, ...options.processes!.environment, PORT: String(port) },
       print: (line) => options.processes?.onLine?.(name, line),
