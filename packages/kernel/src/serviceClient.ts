@@ -1,4 +1,5 @@
 import { describeIssues } from '@roombook/contracts';
+import { request } from 'undici';
 import type { InternalEndpoint } from './http/internalRoutes';
 import { IDENTITY_HEADER, type InternalTokens } from './internalToken';
 
@@ -35,24 +36,34 @@ export class ServiceClient {
     return answer.data;
   }
 
-  /** `target`: the service at `url`, the only one that accepts the identity token sent. */
+  /**
+   * `target`: the service at `url`, the only one that accepts the identity token sent. Through
+   * undici's request() rather than fetch(): no WHATWG Request, Headers or body stream per call
+   * (fetch was about a third of the reservation service's own CPU for a booking's payment call).
+   */
   async postJson<Response>(target: string, url: string, body: unknown, timeoutMs: number): Promise<Response> {
-    let response: globalThis.Response;
+    // The deadline covers the answer's body too, as fetch's signal did.
+    const signal = AbortSignal.timeout(timeoutMs);
+    let response: Awaited<ReturnType<typeof request>>;
     try {
-      response = await fetch(url, {
+      response = await request(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           [IDENTITY_HEADER]: await this.tokens.sign({ kind: 'service', service: this.service }, target),
         },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal,
       });
     } catch (error) {
       throw new ServiceCallFailed(url, undefined, error);
     }
-    if (!response.ok) throw new ServiceCallFailed(url, response.status);
-    return (await response.json()) as Response;
+    if (response.statusCode < 200 || response.statusCode > 299) {
+      // Read to its end, so the connection is free for the next call.
+      await response.body.dump();
+      throw new ServiceCallFailed(url, response.statusCode);
+    }
+    return (await response.body.json()) as Response;
   }
 
   /** A GraphQL request to a subgraph; GraphQL errors count as a failed call. */
