@@ -144,20 +144,25 @@ export class RowStore implements AggregateStore<DashboardRow> {
    * revisions, one pruning delete), so a batch costs a handful of round trips however many rows
    * it changes. Each row goes through the same steps in the same order as in update(), so the
    * same reasoning holds per row. Says for each change whether it was written (false: decide
-   * again on the stored row, as after update()).
+   * again on the stored row, as after update()). `copied` is told each change's index as soon as
+   * its copy is written, so a row can be announced readable without waiting for the rest of the
+   * batch's copies.
    */
-  async updateAll(changes: readonly RowChange[]): Promise<boolean[]> {
+  async updateAll(changes: readonly RowChange[], copied?: (index: number) => void): Promise<boolean[]> {
     const documents = changes.map(({ next, expectedVersion }) => revisionDocument(next, expectedVersion + 1));
     const inserted = await this.insertRevisions(documents);
     const mine = documents.filter((_, index) => inserted[index]);
     // As in update(): a copy at this revision or later means the slot had been pruned.
-    const copied = await this.copiedRevisions(mine.map((document) => document.roomId));
+    const copies = await this.copiedRevisions(mine.map((document) => document.roomId));
     const stale = new Set(
-      mine.filter((document) => (copied.get(document.roomId) ?? 0) >= document.revision).map(({ _id }) => _id),
+      mine.filter((document) => (copies.get(document.roomId) ?? 0) >= document.revision).map(({ _id }) => _id),
     );
     if (stale.size > 0) await this.revisions.deleteMany({ _id: { $in: [...stale] } });
     const fresh = mine.filter(({ _id }) => !stale.has(_id));
-    await atMost(COPIES_AT_ONCE, fresh, (document) => this.writeCopy(document, viewOf(rowOf(document))));
+    await atMost(COPIES_AT_ONCE, fresh, async (document) => {
+      await this.writeCopy(document, viewOf(rowOf(document)));
+      copied?.(documents.indexOf(document));
+    });
     // Both only after the copies, and independent of each other, so side by side: one round trip.
     await Promise.all([this.copyNewer(fresh), this.prune(fresh)]);
     return documents.map((document, index) => inserted[index] && !stale.has(document._id));

@@ -90,7 +90,8 @@ export class DashboardProjection {
 
   /**
    * Applies each room's facts to its row of `version` as one revision, every row of the batch in
-   * the same few commands (RowStore.updateAll), then announces each change. A row this process
+   * the same few commands (RowStore.updateAll), announcing each change as soon as its row's copy
+   * is written (a reader need not wait for the batch's other copies). A row this process
    * does not know as it last wrote it, or whose write lost to another process, takes the one-row
    * way: read, decide, insert, as a single event would. Holds all the rows' turns meanwhile.
    */
@@ -114,8 +115,22 @@ export class DashboardProjection {
           else oneByOne.push(roomId);
         }
         let written: boolean[] = [];
+        // Each row is announced as soon as its copy is readable, not after the whole batch's copies.
+        const announcements = new Map<string, Promise<void>>();
+        const announceCopied = (index: number) => {
+          const { roomId, next } = changes[index];
+          const view = viewOf(next);
+          if (!view) return;
+          const announcement = this.announce(version, roomId, next.version, view.hostId, byRoom.get(roomId)!.events);
+          // Its failure is the row's outcome (below), unless the batch's write failed first.
+          announcement.catch(() => undefined);
+          announcements.set(roomId, announcement);
+        };
         try {
-          written = await rows.updateAll(changes.map(({ known, next }) => ({ next, expectedVersion: known.version })));
+          written = await rows.updateAll(
+            changes.map(({ known, next }) => ({ next, expectedVersion: known.version })),
+            announceCopied,
+          );
         } catch (reason) {
           for (const { roomId } of changes) {
             latest.delete(roomId);
@@ -131,15 +146,12 @@ export class DashboardProjection {
             return;
           }
           remember(latest, next);
-          const view = viewOf(next);
-          announced.push(
-            settle(outcomes, roomId, () =>
-              view ? this.announce(version, roomId, next.version, view.hostId, byRoom.get(roomId)!.events) : undefined,
-            ),
-          );
+          announced.push(settle(outcomes, roomId, () => announcements.get(roomId)));
         });
         await Promise.all([
           ...announced,
+          // Within the rows' turns, so a row's next revision is never announced before this one.
+          Promise.allSettled(announcements.values()),
           atMost(ROWS_AT_ONCE, oneByOne, (roomId) =>
             settle(outcomes, roomId, () => {
               const room = byRoom.get(roomId)!;
