@@ -15,7 +15,7 @@ const swcJavaScript = {
   jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' },
   module: { type: 'commonjs' },
 } as const;
-const ESM_ONLY_PACKAGES = ['jose', '@nats-io', 'graphql-ws'];
+const ESM_ONLY_PACKAGES = ['jose', '@nats-io', 'graphql-ws', 'p-limit', 'yocto-queue'];
 
 export const common = {
   testEnvironment: 'node',

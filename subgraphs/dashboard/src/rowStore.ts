@@ -1,7 +1,7 @@
 import { isDuplicateKeyError, type AggregateStore, type TotalCount } from '@roombook/kernel';
 import type { Collection, Connection } from 'mongoose';
 import { emptyRow, viewOf, type DashboardRow, type RoomDashboardView } from './domain/roomDashboard';
-import { atMost } from './atMost';
+import pLimit from 'p-limit';
 
 /** One revision of a row: inserted, never changed, so the unique _id decides which writer wins. */
 interface RevisionDocument {
@@ -159,7 +159,7 @@ export class RowStore implements AggregateStore<DashboardRow> {
     );
     if (stale.size > 0) await this.revisions.deleteMany({ _id: { $in: [...stale] } });
     const fresh = mine.filter(({ _id }) => !stale.has(_id));
-    await atMost(COPIES_AT_ONCE, fresh, async (document) => {
+    await pLimit(COPIES_AT_ONCE).map(fresh, async (document) => {
       await this.writeCopy(document, viewOf(rowOf(document)));
       copied?.(documents.indexOf(document));
     });

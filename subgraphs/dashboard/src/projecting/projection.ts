@@ -5,7 +5,7 @@ import { applyFacts, viewOf, type DashboardFact, type DashboardRow } from '../do
 import type { ProjectionVersionRegistry } from '../projectionVersions';
 import { RowStore } from '../rowStore';
 import { factOf, type SourceEvent } from './facts';
-import { atMost } from '../atMost';
+import pLimit from 'p-limit';
 
 /** Facts waiting for their row's turn, and the events they came from. */
 interface Batch {
@@ -77,7 +77,7 @@ export class DashboardProjection {
     const outcomes = await this.applyAll(active, byRoom);
     if (building !== null) {
       const written = [...byRoom].filter(([roomId]) => outcomes.get(roomId)?.status === 'fulfilled');
-      await atMost(ROWS_AT_ONCE, written, async ([roomId, room]) => {
+      await pLimit(ROWS_AT_ONCE).map(written, async ([roomId, room]) => {
         try {
           await this.enqueue(building, roomId, room.facts, room.events, false);
         } catch (reason) {
@@ -152,7 +152,7 @@ export class DashboardProjection {
           ...announced,
           // Within the rows' turns, so a row's next revision is never announced before this one.
           Promise.allSettled(announcements.values()),
-          atMost(ROWS_AT_ONCE, oneByOne, (roomId) =>
+          pLimit(ROWS_AT_ONCE).map(oneByOne, (roomId) =>
             settle(outcomes, roomId, () => {
               const room = byRoom.get(roomId)!;
               return this.apply(version, roomId, room, true);
