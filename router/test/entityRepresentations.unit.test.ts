@@ -20,8 +20,15 @@ const NAMES = Object.keys(GUILD_SUBGRAPHS) as Name[];
 
 interface Sent {
   readonly subgraph: Name;
-  readonly variables: { representations?: unknown[] };
+  readonly query: string;
+  readonly variables: Record<string, unknown>;
 }
+
+/** The representations of each `_entities` field of a request (one, or one per batched fetch). */
+const representationLists = ({ variables }: Sent) =>
+  Object.entries(variables)
+    .filter(([name]) => name.startsWith('representations'))
+    .map(([, list]) => list as unknown[]);
 
 /** Each subgraph executed in process, its requests recorded, its answers as JSON text parsed. */
 function inProcessClients(subgraphs: Subgraphs, sent: Sent[]): Map<string, SubgraphClient> {
@@ -30,7 +37,7 @@ function inProcessClients(subgraphs: Subgraphs, sent: Sent[]): Map<string, Subgr
       const schema: GraphQLSchema = buildSubgraphSchema([subgraphs[name]]);
       const client = {
         fetch: async (request: { query: string; variables: object; operationName?: string }) => {
-          sent.push({ subgraph: name, variables: request.variables });
+          sent.push({ subgraph: name, query: request.query, variables: request.variables as Record<string, unknown> });
           const result = await execute({
             schema,
             document: parse(request.query),
@@ -88,14 +95,29 @@ describe('entity fetches of the Guild benchmark shape', () => {
     const { result, sent } = await throughTheExecutor(GUILD_SUBGRAPHS);
     expect(result.errors).toEqual([]);
     expect(JSON.parse(JSON.stringify(result.data))).toEqual((await unfederated(() => true)).data);
-    const entityFetches = sent.filter(({ variables }) => variables.representations);
+    const entityFetches = sent.flatMap(representationLists);
     expect(entityFetches.length).toBeGreaterThan(0);
-    for (const { variables } of entityFetches) {
-      const keys = variables.representations!.map((representation) => JSON.stringify(representation));
+    for (const representations of entityFetches) {
+      const keys = representations.map((representation) => JSON.stringify(representation));
       expect(new Set(keys).size).toBe(keys.length);
     }
     // Every user's reviews are of product 1, by user 1: the nested fetches ask for one entity each.
-    expect(entityFetches.filter(({ variables }) => variables.representations!.length === 1).length).toBeGreaterThan(5);
+    expect(entityFetches.filter((representations) => representations.length === 1).length).toBeGreaterThan(5);
+  });
+
+  it('go to a subgraph as one request when they are ready together, each answered as if sent alone', async () => {
+    const { result, sent } = await throughTheExecutor(GUILD_SUBGRAPHS);
+    expect(result.errors).toEqual([]);
+    expect(JSON.parse(JSON.stringify(result.data))).toEqual((await unfederated(() => true)).data);
+    // The plan's 16 fetches: 2 root fields and 14 entity fetches, these in fewer requests.
+    const entityRequests = sent.filter((request) => representationLists(request).length > 0);
+    expect(sent.length - entityRequests.length).toBe(2);
+    expect(entityRequests.flatMap(representationLists)).toHaveLength(14);
+    expect(entityRequests.length).toBeLessThan(14);
+    const batched = entityRequests.filter((request) => representationLists(request).length > 1);
+    expect(batched.length).toBeGreaterThan(0);
+    for (const { query } of batched)
+      expect(query).toMatch(/_0_entities: _entities\(representations: \$representations_0\)/);
   });
 
   it('report an entity’s error at every place the entity is in the response', async () => {

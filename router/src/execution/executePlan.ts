@@ -14,6 +14,7 @@ import {
 import type { RouterContext } from '../gateway';
 import type { SubgraphClient } from '../subgraphClient';
 import { deepMerge, type Data } from './deepMerge';
+import { EntityBatches } from './fetchBatches';
 import type { DeferredStep, PreparedFetch, PreparedPlan, Step } from './preparedPlan';
 import { shapeResponse, type DeferredFragment, type FieldShape, type OperationShapes } from './responseShape';
 
@@ -52,6 +53,8 @@ interface Run {
   readonly supergraphSchema: GraphQLSchema;
   readonly data: Data;
   readonly errors: GraphQLError[];
+  /** The request's entity fetches to each subgraph, sent together when they are ready together. */
+  readonly batches: EntityBatches;
   /** Set when the client takes the answer in parts: the deferred blocks under way. */
   readonly deferrals?: Deferrals;
 }
@@ -83,7 +86,14 @@ export async function executePlan(
   schemas: { readonly api: GraphQLSchema; readonly supergraph: GraphQLSchema },
 ): Promise<PlanResult> {
   const data: Data = {};
-  const run: Run = { request, clients, supergraphSchema: schemas.supergraph, data, errors: [] };
+  const run: Run = {
+    request,
+    clients,
+    supergraphSchema: schemas.supergraph,
+    data,
+    errors: [],
+    batches: new EntityBatches(request.context),
+  };
   return tracer.startActiveSpan('gateway.execute', async (span) => {
     try {
       if (prepared.step) await runStep(run, prepared.step, { path: [], objects: [data] });
@@ -125,7 +135,15 @@ export async function executeIncremental(
     path: [],
     ...(errors.length ? { errors } : {}),
   }));
-  const run: Run = { request, clients, supergraphSchema: schemas.supergraph, data, errors: [], deferrals };
+  const run: Run = {
+    request,
+    clients,
+    supergraphSchema: schemas.supergraph,
+    data,
+    errors: [],
+    batches: new EntityBatches(request.context),
+    deferrals,
+  };
   if (prepared.step) await runStep(run, prepared.step, { path: [], objects: [data] });
   const valueCompletion: GraphQLError[] = [];
   const initial = shaped(deferrals.left(), valueCompletion);
@@ -334,11 +352,11 @@ async function send(
   cursor: Cursor,
   objectsOf: readonly (readonly number[])[] | undefined,
 ): Promise<Data | null | undefined> {
-  const response = await client.fetch(
-    { query: fetch.operation, variables, operationName: fetch.operationName },
-    fetch.mutation,
-    run.request.context,
-  );
+  const request = { query: fetch.operation, variables, operationName: fetch.operationName };
+  const response =
+    objectsOf && !fetch.mutation
+      ? await run.batches.fetch(client, request)
+      : await client.fetch(request, fetch.mutation, run.request.context);
   if (response.errors?.length) {
     let entityPaths: ResponsePath[] | undefined;
     for (const error of response.errors) {
