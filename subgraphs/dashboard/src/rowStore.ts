@@ -159,10 +159,15 @@ export class RowStore implements AggregateStore<DashboardRow> {
     );
     if (stale.size > 0) await this.revisions.deleteMany({ _id: { $in: [...stale] } });
     const fresh = mine.filter(({ _id }) => !stale.has(_id));
-    await pLimit(COPIES_AT_ONCE).map(fresh, async (document) => {
-      await this.writeCopy(document, viewOf(rowOf(document)));
-      copied?.(documents.indexOf(document));
-    });
+    const copyLimit = pLimit(COPIES_AT_ONCE);
+    await Promise.all(
+      fresh.map((document) =>
+        copyLimit(async () => {
+          await this.writeCopy(document, viewOf(rowOf(document)));
+          copied?.(documents.indexOf(document));
+        }),
+      ),
+    );
     // Both only after the copies, and independent of each other, so side by side: one round trip.
     await Promise.all([this.copyNewer(fresh), this.prune(fresh)]);
     return documents.map((document, index) => inserted[index] && !stale.has(document._id));

@@ -77,13 +77,18 @@ export class DashboardProjection {
     const outcomes = await this.applyAll(active, byRoom);
     if (building !== null) {
       const written = [...byRoom].filter(([roomId]) => outcomes.get(roomId)?.status === 'fulfilled');
-      await pLimit(ROWS_AT_ONCE).map(written, async ([roomId, room]) => {
-        try {
-          await this.enqueue(building, roomId, room.facts, room.events, false);
-        } catch (reason) {
-          outcomes.set(roomId, { status: 'rejected', reason });
-        }
-      });
+      const limit = pLimit(ROWS_AT_ONCE);
+      await Promise.all(
+        written.map(([roomId, room]) =>
+          limit(async () => {
+            try {
+              await this.enqueue(building, roomId, room.facts, room.events, false);
+            } catch (reason) {
+              outcomes.set(roomId, { status: 'rejected', reason });
+            }
+          }),
+        ),
+      );
     }
     return events.map((event) => outcomes.get(factOf(event).roomId)!);
   }
@@ -138,6 +143,7 @@ export class DashboardProjection {
           }
         }
         const announced: Promise<void>[] = [];
+        const rowsAtOnce = pLimit(ROWS_AT_ONCE);
         changes.forEach(({ roomId, next }, index) => {
           if (outcomes.has(roomId)) return;
           if (!written[index]) {
@@ -152,11 +158,13 @@ export class DashboardProjection {
           ...announced,
           // Within the rows' turns, so a row's next revision is never announced before this one.
           Promise.allSettled(announcements.values()),
-          pLimit(ROWS_AT_ONCE).map(oneByOne, (roomId) =>
-            settle(outcomes, roomId, () => {
-              const room = byRoom.get(roomId)!;
-              return this.apply(version, roomId, room, true);
-            }),
+          ...oneByOne.map((roomId) =>
+            rowsAtOnce(() =>
+              settle(outcomes, roomId, () => {
+                const room = byRoom.get(roomId)!;
+                return this.apply(version, roomId, room, true);
+              }),
+            ),
           ),
         ]);
         return outcomes;
