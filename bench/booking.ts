@@ -58,6 +58,12 @@ async function quiet(writes: { length: number }): Promise<void> {
  * (tsx's loader and source-map translation cost CPU of their own).
  */
 const BURST_SERVICES = process.env.BENCH_SERVICES === 'source' ? 'source' : 'compiled';
+/**
+ * BENCH_BURSTS=2: the burst again on the same services once they are idle, on new rooms: what the
+ * first burst paid for starting cold (code compiled, modules loaded, connections opened on first
+ * use). The goals are judged on the first.
+ */
+const BURST_ROUNDS = Math.max(1, Number(process.env.BENCH_BURSTS ?? 1));
 
 /**
  * The burst, on the services as `npm start` runs them (each its own process: the router does not
@@ -75,52 +81,80 @@ async function runBurst(driverBookingsPerSecond: number): Promise<{ p95: number;
   });
   try {
     const host = await tokenFor('bench-host', ['HOST']);
-    const burstRooms = await Promise.all(Array.from({ length: BURST.rooms }, () => registerRoom(system, host)));
-    // One guest each, as in a real burst (a per-caller rate limit must not be what answers).
-    const guests = await Promise.all(
-      Array.from({ length: BURST.bookings }, (_, index) => tokenFor(`bench-burst-${index}`, ['GUEST'])),
-    );
-    const answers = new Map<string, number>();
-    const messages = new Map<string, string>();
-    const cpuBefore = descendantsCpu();
-    const burstStarted = performance.now();
-    const burst = await Promise.all(
-      guests.map(async (token, index) => {
-        const checkIn = 1 + ((index * 7) % 30);
-        const started = performance.now();
-        const response = await system.graphql<{ reserveRoom: { status: string } }>(
-          RESERVE,
-          { input: stay(burstRooms[index % BURST.rooms], checkIn, checkIn + 1 + (index % 3)) },
-          token,
-        );
-        const error = response.errors?.[0];
-        const answer =
-          response.data?.reserveRoom?.status ??
-          (error?.message.includes('at capacity') ? 'shed' : String(error?.extensions?.code ?? 'no answer'));
-        answers.set(answer, (answers.get(answer) ?? 0) + 1);
-        if (!BURST_ANSWERS.has(answer) && !messages.has(answer)) messages.set(answer, error?.message ?? '');
-        return performance.now() - started;
-      }),
-    );
-    const burstSeconds = (performance.now() - burstStarted) / 1000;
-    const cpu = cpuSpent(cpuBefore, descendantsCpu());
-    const confirmedPerSecond = (answers.get('CONFIRMED') ?? 0) / burstSeconds;
-    const burstSummary = report(`burst: ${BURST.bookings} at once on ${BURST.rooms} rooms`, burst);
-    console.log(
-      `  answers: ${[...answers].map(([answer, count]) => `${answer} ${count}`).join(', ')}; ${(BURST.bookings / burstSeconds).toFixed(0)} answers/s, ${confirmedPerSecond.toFixed(1)} confirmed/s` +
-        (Number.isNaN(driverBookingsPerSecond)
-          ? ''
-          : ` (the driver alone committed ${driverBookingsPerSecond.toFixed(1)} bookings' writes/s: ${((100 * confirmedPerSecond) / driverBookingsPerSecond).toFixed(0)}%)`),
-    );
-
-    console.log(
-      `  CPU of the services, database and NATS: ${cpu.total} ms in all, ${(cpu.total / BURST.bookings).toFixed(1)} ms per answer (${cpu.each.join(', ')}); load average ${os.loadavg()[0].toFixed(1)}`,
-    );
-    for (const [answer, message] of messages) console.log(`  ${answer}, for example: ${message}`);
-    return { p95: burstSummary.p95, answers };
+    let first: { p95: number; answers: Map<string, number> } | undefined;
+    for (let round = 1; round <= BURST_ROUNDS; round += 1) {
+      if (round > 1) {
+        await untilIdle();
+        console.log(`The burst again (${round} of ${BURST_ROUNDS}), on 3 new rooms, the same services, now warm:`);
+      }
+      const burstRooms = await Promise.all(Array.from({ length: BURST.rooms }, () => registerRoom(system, host)));
+      // One guest each, as in a real burst (a per-caller rate limit must not be what answers); new ones each round.
+      const guests = await Promise.all(
+        Array.from({ length: BURST.bookings }, (_, index) => tokenFor(`bench-burst-${round}-${index}`, ['GUEST'])),
+      );
+      const outcome = await oneBurst(system, burstRooms, guests, driverBookingsPerSecond);
+      first ??= outcome;
+    }
+    return first!;
   } finally {
     await system.stop();
   }
+}
+
+/** Until the services, database and NATS have spent under 30 ms of CPU in half a second (the relays' and events' work after a burst). */
+async function untilIdle(): Promise<void> {
+  for (let before = descendantsCpu(); ;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = descendantsCpu();
+    if (cpuSpent(before, now).total < 30) return;
+    before = now;
+  }
+}
+
+async function oneBurst(
+  system: Awaited<ReturnType<typeof startSystem>>,
+  burstRooms: readonly string[],
+  guests: readonly string[],
+  driverBookingsPerSecond: number,
+): Promise<{ p95: number; answers: Map<string, number> }> {
+  const answers = new Map<string, number>();
+  const messages = new Map<string, string>();
+  const cpuBefore = descendantsCpu();
+  const burstStarted = performance.now();
+  const burst = await Promise.all(
+    guests.map(async (token, index) => {
+      const checkIn = 1 + ((index * 7) % 30);
+      const started = performance.now();
+      const response = await system.graphql<{ reserveRoom: { status: string } }>(
+        RESERVE,
+        { input: stay(burstRooms[index % BURST.rooms], checkIn, checkIn + 1 + (index % 3)) },
+        token,
+      );
+      const error = response.errors?.[0];
+      const answer =
+        response.data?.reserveRoom?.status ??
+        (error?.message.includes('at capacity') ? 'shed' : String(error?.extensions?.code ?? 'no answer'));
+      answers.set(answer, (answers.get(answer) ?? 0) + 1);
+      if (!BURST_ANSWERS.has(answer) && !messages.has(answer)) messages.set(answer, error?.message ?? '');
+      return performance.now() - started;
+    }),
+  );
+  const burstSeconds = (performance.now() - burstStarted) / 1000;
+  const cpu = cpuSpent(cpuBefore, descendantsCpu());
+  const confirmedPerSecond = (answers.get('CONFIRMED') ?? 0) / burstSeconds;
+  const burstSummary = report(`burst: ${BURST.bookings} at once on ${BURST.rooms} rooms`, burst);
+  console.log(
+    `  answers: ${[...answers].map(([answer, count]) => `${answer} ${count}`).join(', ')}; ${(BURST.bookings / burstSeconds).toFixed(0)} answers/s, ${confirmedPerSecond.toFixed(1)} confirmed/s` +
+      (Number.isNaN(driverBookingsPerSecond)
+        ? ''
+        : ` (the driver alone committed ${driverBookingsPerSecond.toFixed(1)} bookings' writes/s: ${((100 * confirmedPerSecond) / driverBookingsPerSecond).toFixed(0)}%)`),
+  );
+
+  console.log(
+    `  CPU of the services, database and NATS: ${cpu.total} ms in all, ${(cpu.total / BURST.bookings).toFixed(1)} ms per answer, ${(cpu.total / Math.max(1, BURST.bookings - (answers.get('shed') ?? 0))).toFixed(1)} ms per answer not shed (${cpu.each.join(', ')}); load average ${os.loadavg()[0].toFixed(1)}`,
+  );
+  for (const [answer, message] of messages) console.log(`  ${answer}, for example: ${message}`);
+  return { p95: burstSummary.p95, answers };
 }
 
 /** One at a time, the recorded writes and their replay, 50 at once: on services in this process. */
