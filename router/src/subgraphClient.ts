@@ -2,6 +2,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { IDENTITY_HEADER, type Identity, type InternalTokens } from '@roombook/kernel';
 import { GraphQLError, Kind, OperationTypeNode, type DocumentNode } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { Pool, type Dispatcher } from 'undici';
 import { ClientGone, SharedFetch, fetchTimedOut } from './deadlines';
@@ -70,8 +71,11 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
   private readonly path: string;
   /** Queries in flight, by the caller's identity, then by the request's body (JSON). */
   private readonly inFlight = new Map<string, Map<string, SharedFetch<SubgraphAnswer>>>();
-  /** The start of each fetch operation's body, `{"query":…,"operationName":…,"variables":`, by its text. */
-  private readonly bodyStarts = new Map<string, Map<string | undefined, string>>();
+  /**
+   * The start of each fetch operation's body, `{"query":…,"operationName":…,"variables":`, by its
+   * text. Bounded: batched entity fetches make operations per combination of a plan's fetches.
+   */
+  private readonly bodyStarts = new LRUCache<string, Map<string | undefined, string>>({ max: 10_000 });
   /** The histogram's labels, one object per outcome, made once. */
   private readonly outcomeLabels: Readonly<Record<Outcome, { subgraph: string; outcome: Outcome }>>;
 

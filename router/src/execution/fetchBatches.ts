@@ -79,6 +79,14 @@ export class EntityBatches {
       for (const { reject } of waiting) reject(error);
       return;
     }
+    if (response.data === null) {
+      // One fetch's `_entities` failed as a whole (a reference resolver that throws instead of
+      // rejecting, a type the subgraph lacks), and the field being non-null, that nulled the
+      // whole operation: sent alone, the others would have had their entities, so each goes alone.
+      for (const { request, resolve, reject } of waiting)
+        client.fetch(request, false, this.context).then(resolve, reject);
+      return;
+    }
     const errorsOf: GraphQLFormattedError[][] = waiting.map(() => []);
     for (const error of response.errors ?? []) {
       const member = error.path ? memberOf(error.path[0]) : undefined;
@@ -89,10 +97,10 @@ export class EntityBatches {
         for (const errors of errorsOf) errors.push(error);
       }
     }
-    const data = response.data as Data | null | undefined;
+    const data = response.data as Data | undefined;
     waiting.forEach(({ resolve }, member) =>
       resolve({
-        data: data ? { _entities: data[aliasOf(member)] } : data,
+        data: data && { _entities: data[aliasOf(member)] },
         ...(errorsOf[member].length ? { errors: errorsOf[member] } : {}),
       }),
     );
