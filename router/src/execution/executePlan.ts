@@ -353,10 +353,9 @@ async function send(
   objectsOf: readonly (readonly number[])[] | undefined,
 ): Promise<Data | null | undefined> {
   const request = { query: fetch.operation, variables, operationName: fetch.operationName };
-  const response =
-    objectsOf && !fetch.mutation
-      ? await run.batches.fetch(client, request)
-      : await client.fetch(request, fetch.mutation, run.request.context);
+  const response = fetch.batchable
+    ? await run.batches.fetch(client, request)
+    : await client.fetch(request, fetch.mutation, run.request.context);
   if (response.errors?.length) {
     let entityPaths: ResponsePath[] | undefined;
     for (const error of response.errors) {

@@ -29,6 +29,12 @@ export interface PreparedFetch {
   readonly representation: ((entity: Data) => Data | null) | undefined;
   readonly inputRewrites: FetchDataRewrite[] | undefined;
   readonly outputRewrites: FetchDataRewrite[] | undefined;
+  /**
+   * An entity fetch to a subgraph the plan fetches entities from more than once: it may be ready
+   * together with another and go as one request (EntityBatches). A plan's only entity fetch to a
+   * subgraph is sent at once, without waiting a turn of the event loop for company.
+   */
+  readonly batchable: boolean;
 }
 
 export interface DeferredStep {
@@ -67,6 +73,7 @@ export class PreparedPlan {
   ) {
     this.shapes = new OperationShapes(apiSchema, document, operation);
     let hasDefer = false;
+    const fetches: Mutable<PreparedFetch>[] = [];
     const prepare = (node: PlanNode): Step => {
       switch (node.kind) {
         case 'Sequence':
@@ -74,8 +81,11 @@ export class PreparedPlan {
           return { kind: node.kind, steps: node.nodes.map(prepare) };
         case 'Flatten':
           return { kind: 'Flatten', path: node.path, step: prepare(node.node) };
-        case 'Fetch':
-          return { kind: 'Fetch', fetch: prepareFetch(node, supergraphSchema), id: node.id };
+        case 'Fetch': {
+          const fetch = prepareFetch(node, supergraphSchema);
+          fetches.push(fetch);
+          return { kind: 'Fetch', fetch, id: node.id };
+        }
         case 'Condition':
           return {
             kind: 'Condition',
@@ -101,10 +111,18 @@ export class PreparedPlan {
     if (plan.node?.kind === 'Subscription') throw new Error('Subscriptions are served by the live layer');
     this.step = plan.node ? prepare(plan.node) : undefined;
     this.hasDefer = hasDefer;
+    const isEntityFetch = (fetch: PreparedFetch) => fetch.representation !== undefined && !fetch.mutation;
+    const entityFetches = new Map<string, number>();
+    for (const fetch of fetches.filter(isEntityFetch))
+      entityFetches.set(fetch.serviceName, (entityFetches.get(fetch.serviceName) ?? 0) + 1);
+    for (const fetch of fetches) fetch.batchable = isEntityFetch(fetch) && entityFetches.get(fetch.serviceName)! > 1;
   }
 }
 
-function prepareFetch(node: FetchNode, schema: GraphQLSchema): PreparedFetch {
+type Mutable<T> = { -readonly [Key in keyof T]: T[Key] };
+
+/** A fetch made ready to run; whether it is batchable is decided once the whole plan is seen. */
+function prepareFetch(node: FetchNode, schema: GraphQLSchema): Mutable<PreparedFetch> {
   return {
     serviceName: node.serviceName,
     operation: node.operation,
@@ -114,6 +132,7 @@ function prepareFetch(node: FetchNode, schema: GraphQLSchema): PreparedFetch {
     representation: node.requires ? selector(node.requires, schema) : undefined,
     inputRewrites: node.inputRewrites,
     outputRewrites: node.outputRewrites,
+    batchable: false,
   };
 }
 
