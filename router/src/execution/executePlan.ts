@@ -86,14 +86,7 @@ export async function executePlan(
   schemas: { readonly api: GraphQLSchema; readonly supergraph: GraphQLSchema },
 ): Promise<PlanResult> {
   const data: Data = {};
-  const run: Run = {
-    request,
-    clients,
-    supergraphSchema: schemas.supergraph,
-    data,
-    errors: [],
-    batches: new EntityBatches(request.context),
-  };
+  const run = runOf(request, clients, schemas, data);
   return tracer.startActiveSpan('gateway.execute', async (span) => {
     try {
       if (prepared.step) await runStep(run, prepared.step, { path: [], objects: [data] });
@@ -110,6 +103,25 @@ export async function executePlan(
       span.end();
     }
   });
+}
+
+/** One request's run of a plan: the response tree it fills, its errors, its batches of entity fetches. */
+function runOf(
+  request: PlanRequest,
+  clients: ReadonlyMap<string, SubgraphClient>,
+  schemas: { readonly supergraph: GraphQLSchema },
+  data: Data,
+  deferrals?: Deferrals,
+): Run {
+  return {
+    request,
+    clients,
+    supergraphSchema: schemas.supergraph,
+    data,
+    errors: [],
+    batches: new EntityBatches(request.context),
+    ...(deferrals ? { deferrals } : {}),
+  };
 }
 
 /**
@@ -135,15 +147,7 @@ export async function executeIncremental(
     path: [],
     ...(errors.length ? { errors } : {}),
   }));
-  const run: Run = {
-    request,
-    clients,
-    supergraphSchema: schemas.supergraph,
-    data,
-    errors: [],
-    batches: new EntityBatches(request.context),
-    deferrals,
-  };
+  const run = runOf(request, clients, schemas, data, deferrals);
   if (prepared.step) await runStep(run, prepared.step, { path: [], objects: [data] });
   const valueCompletion: GraphQLError[] = [];
   const initial = shaped(deferrals.left(), valueCompletion);
