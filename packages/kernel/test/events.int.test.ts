@@ -4,8 +4,11 @@ import { z } from 'zod';
 import {
   AggregateLock,
   EventConsumer,
+  MongoAggregateStore,
   OutboxRelay,
+  aggregateSchema,
   connectBroker,
+  engineOf,
   consumerOf,
   createLogger,
   createMetrics,
@@ -419,6 +422,120 @@ describe('OutboxRelay', () => {
     const hung = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 10_000).unref());
     expect(await Promise.race([stopped, hung])).toBe('stopped');
     expect((await aggregates.findOne({ _id: 'busy-stop' }))?.outbox).toEqual([]);
+  });
+});
+
+describe('OutboxRelay and the events a store wrote', () => {
+  interface Tally {
+    readonly id: string;
+    readonly count: number;
+    readonly createdAt: Date;
+    readonly updatedAt: Date;
+    readonly version: number;
+  }
+  const tally = (id: string, count: number, version: number): Tally => {
+    const at = new Date('2026-12-01T10:00:00Z');
+    return { id, count, createdAt: at, updatedAt: at, version };
+  };
+
+  /** A relay already past its first pass (over no collection), and a store whose collection it then tracks. */
+  async function startedStore(name: string, lock = new AggregateLock()) {
+    const relay = new OutboxRelay(broker, log, createMetrics('kernel-test'), lock, { idlePollMs: 3_600_000 });
+    relay.start();
+    const store = new MongoAggregateStore<Tally>(
+      database,
+      name,
+      aggregateSchema(name.toLowerCase(), { count: { type: Number, required: true } }),
+      relay,
+    );
+    await database.model(name).init(); // its indexes made now, not among the commands recorded below
+    // Read past mongoose, so that the commands recorded below are the store's and the relay's alone.
+    const documents = database
+      .getClient()
+      .db(database.name)
+      .collection<{ _id: string; outbox: unknown[] }>(name.toLowerCase());
+    return { relay, store, documents };
+  }
+
+  /** The commands mongoose sends to `collection` while `work` runs. */
+  async function commandsOn(collection: string, work: () => Promise<void>): Promise<string[]> {
+    const commands: string[] = [];
+    mongoose.set('debug', (name: string, method: string) => {
+      if (name === collection) commands.push(method);
+    });
+    try {
+      await work();
+    } finally {
+      mongoose.set('debug', false);
+    }
+    return commands;
+  }
+
+  const published = async (ids: readonly string[]) =>
+    eventually(
+      () => readStream(nats.url, 'ROOMS'),
+      (stored) => ids.every((id) => stored.some(({ event }) => event.id === id)),
+    );
+
+  it('publishes the events this process stored without reading them back, and empties the outbox in one write', async () => {
+    const family = testFamily('known');
+    const { relay, store, documents } = await startedStore('KnownTally');
+    const first = tally('known', 1, 1);
+    const requested = counted(family, 'known', 1);
+    const confirmed = counted(family, 'known', 2);
+    const commands = await commandsOn('knowntally', async () => {
+      // Held back at its insert, as a booking holds its first event back until its payment call is answered.
+      await store.insert(first, [requested], { announce: false });
+      await store.update(tally('known', 2, 2), 1, [confirmed]);
+      await published([requested.id, confirmed.id]);
+      await eventually(
+        () => documents.findOne({ _id: 'known' }),
+        (stored) => stored?.outbox.length === 0,
+      );
+    });
+    try {
+      // The insert, the versioned save (its condition read by _id where conditional updates are not
+      // atomic, see updateIf), and the relay's one write: no read of what the store had just written.
+      const conditionRead = (await engineOf(database)).atomicConditionalUpdate ? [] : ['findOne'];
+      expect(commands).toEqual(['insertOne', ...conditionRead, 'updateOne', 'updateOne']);
+      const stream = (await readStream(nats.url, 'ROOMS')).filter(({ subject }) => subject.startsWith('rooms.known.'));
+      expect(stream.map(({ event }) => event.id)).toEqual([requested.id, confirmed.id]);
+      // Its held events went out with the save's: releasing them now has nothing left to wake the relay for.
+      const nudges = jest.spyOn(relay, 'nudge');
+      store.announce('known');
+      expect(nudges).not.toHaveBeenCalled();
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('keeps an event a change added while the relay was publishing the ones before it, and publishes it next', async () => {
+    const family = testFamily('added');
+    const lock = new AggregateLock();
+    const { relay, store, documents } = await startedStore('AddedTally', lock);
+    const first = counted(family, 'added', 1);
+    const second = counted(family, 'added', 2);
+    // Held, so that the relay has published the first event and waits to clear it.
+    let release = () => {};
+    const held = lock.run('added', () => new Promise<void>((resolve) => (release = resolve)));
+    try {
+      await store.insert(tally('added', 1, 1), [first]);
+      await published([first.id]);
+      // A change lands between that publishing and the clear (as from another path that took the lock first).
+      await store.update(tally('added', 2, 2), 1, [second]);
+      release();
+      await held;
+      await published([second.id]);
+      await eventually(
+        () => documents.findOne({ _id: 'added' }),
+        (stored) => stored?.outbox.length === 0,
+      );
+      const stream = (await readStream(nats.url, 'ROOMS')).filter(({ subject }) => subject.startsWith('rooms.added.'));
+      expect(stream.map(({ event }) => event.id)).toEqual([first.id, second.id]);
+    } finally {
+      release();
+      await relay.stop();
+    }
   });
 });
 

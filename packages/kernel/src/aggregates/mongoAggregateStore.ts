@@ -129,7 +129,7 @@ export class MongoAggregateStore<State extends Versioned> implements AggregateSt
       if (isDuplicateKeyError(error)) return false;
       throw error;
     }
-    if (events.length > 0 && options.announce !== false) this.outbox.nudge(this.model.collection, id);
+    this.outbox.inserted(this.model.collection, id, events, options.announce !== false);
     return true;
   }
 
@@ -145,10 +145,13 @@ export class MongoAggregateStore<State extends Versioned> implements AggregateSt
     });
   }
 
-  /** Wakes the relay for events an insert stored with `announce: false` (for the aggregate `id`: it reads just that one). */
+  /**
+   * Wakes the relay for events an insert stored with `announce: false`: those of the aggregate `id`
+   * (nothing to do if a change since has taken them out with its own), or without an id whatever is pending.
+   */
   announce(id?: string): void {
     if (id === undefined) this.outbox.nudge();
-    else this.outbox.nudge(this.model.collection, id);
+    else this.outbox.release(this.model.collection, id);
   }
 
   /** A stored document as its aggregate: the store's own fields and the hidden ones removed. */

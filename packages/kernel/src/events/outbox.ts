@@ -1,6 +1,6 @@
 import { Gauge } from 'prom-client';
 import { Schema, type Collection, type Connection, type mongo } from 'mongoose';
-import { updateIf, type ConditionalTarget, type FieldCondition } from '../engine';
+import { engineOf, updateIf, type ConditionalTarget, type FieldCondition } from '../engine';
 import type { Logger } from '../logger';
 import type { ServiceMetrics } from '../http/metrics';
 import type { AggregateLock } from '../aggregates/aggregateLock';
@@ -57,7 +57,8 @@ export interface VersionedModel {
 /**
  * The one way an aggregate changes after its insert: its new fields and its events in one
  * single-document write, on condition that nobody changed it since `expectedVersion` was read.
- * False when somebody did (read again and decide again). Wakes the relay when events were added.
+ * False when somebody did (read again and decide again). Tells the relay about the events it added
+ * (see OutboxRelay.added), also when the write failed without saying whether it happened.
  */
 export async function saveVersioned(
   model: VersionedModel,
@@ -81,8 +82,14 @@ export async function saveVersioned(
     findOne: (filter, options) => documents.findOne(filter, options),
     updateOne: (filter, body) => model.updateOne(filter, body),
   };
-  const saved = await updateIf(model.db, target, change.id, { version: change.expectedVersion }, update);
-  if (saved && change.events.length > 0) outbox.nudge(model.collection, change.id);
+  let saved: boolean;
+  try {
+    saved = await updateIf(model.db, target, change.id, { version: change.expectedVersion }, update);
+  } catch (error) {
+    if (change.events.length > 0) outbox.added(model.collection, change.id, null);
+    throw error;
+  }
+  if (saved && change.events.length > 0) outbox.added(model.collection, change.id, change.events);
   return saved;
 }
 
@@ -93,6 +100,12 @@ export async function saveVersioned(
 const IDLE_POLL_MS = 30_000;
 const MAX_BACKOFF_MS = 5_000;
 const PUBLISH_TIMEOUT_MS = 2_000;
+
+/** An outbox as this process wrote it; `held`: an insert's events not to be published before release(). */
+interface KnownOutbox {
+  readonly entries: OutboxEntry[];
+  held: boolean;
+}
 
 export class OutboxRelay {
   private readonly collections: Collection[] = [];
@@ -106,6 +119,14 @@ export class OutboxRelay {
   private announced = new Map<Collection, Set<mongo.ObjectId>>();
   /** Whether the next pass looks through every collection for pending events (see run). */
   private sweepDue = true;
+  /**
+   * Outboxes this process knows whole, by collection and _id: those of documents it inserted, with
+   * every event it added to them since. A pass publishes them without reading them back. Forgotten
+   * once the outbox is cleared, or when a write's outcome is unknown (then it is read again).
+   */
+  private readonly known = new Map<Collection, Map<string, KnownOutbox>>();
+  /** Documents given events since the current pass began (see clear). */
+  private addedSincePass = new Map<Collection, Set<string>>();
 
   constructor(
     private readonly broker: Broker,
@@ -164,9 +185,51 @@ export class OutboxRelay {
   }
 
   /**
-   * Called after a write that added events, so they go out now rather than at the next poll; with
-   * the document's collection and _id, the next pass reads that document alone (by _id), without
-   * looking through the collection for pending outboxes.
+   * A new document was stored with these events: its outbox is exactly them. `wake`: publish them
+   * now; otherwise they wait for release() (or for a later write's wake, or the poll).
+   */
+  inserted(collection: Collection, id: string, events: readonly OutboxEntry[], wake: boolean): void {
+    if (events.length === 0) return;
+    this.knownIn(collection).set(id, { entries: [...events], held: !wake });
+    if (wake) this.nudge(collection, id);
+  }
+
+  /**
+   * A write under the aggregate's lock (see AggregateLock) added these events to a document's
+   * outbox, or failed without saying whether it did (`null`). Wakes the relay for them.
+   */
+  added(collection: Collection, id: string, events: readonly OutboxEntry[] | null): void {
+    const known = this.known.get(collection)?.get(id);
+    if (known && events) {
+      known.entries.push(...events);
+      known.held = false;
+    } else this.known.get(collection)?.delete(id);
+    const added = this.addedSincePass.get(collection) ?? new Set();
+    this.addedSincePass.set(collection, added.add(id));
+    this.nudge(collection, id);
+  }
+
+  /**
+   * The events an insert held back (`wake: false`) may go now. Nothing to do when a later write
+   * has already woken the relay for them (they went, or are going, out with its events).
+   */
+  release(collection: Collection, id: string): void {
+    const known = this.known.get(collection)?.get(id);
+    if (!known?.held) return;
+    known.held = false;
+    this.nudge(collection, id);
+  }
+
+  private knownIn(collection: Collection): Map<string, KnownOutbox> {
+    let known = this.known.get(collection);
+    if (!known) this.known.set(collection, (known = new Map<string, KnownOutbox>()));
+    return known;
+  }
+
+  /**
+   * Wakes the relay, so events go out now rather than at the next poll; with the document's
+   * collection and _id, the next pass takes that document alone (from what this process knows of
+   * its outbox, or read by _id), without looking through the collection for pending outboxes.
    */
   nudge(collection?: Collection, id?: string): void {
     if (collection && id !== undefined) {
@@ -215,17 +278,20 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes the events of documents announced by nudge, each read by _id: a lookup FerretDB on
-   * SQLite answers from its key, where the search for pending outboxes (`outboxPending: true`)
-   * decodes every document of the collection, at every pass (measured: the relays' searches were
-   * a scan per booking in each of reservation and payment, growing with the collections).
+   * Publishes the events of documents announced by nudge: as this process stored them when it
+   * knows their outbox whole, otherwise read by _id. Both spare the search for pending outboxes
+   * (`outboxPending: true`), which FerretDB on SQLite answers by decoding every document of the
+   * collection (measured: a scan per booking in each of reservation and payment, growing with the
+   * collections); the first spares the read too, itself a scan inside SQLite there.
    */
   private async publishAnnounced(announced: ReadonlyMap<Collection, ReadonlySet<mongo.ObjectId>>): Promise<number> {
     let published = 0;
     for (const [collection, ids] of announced) {
       for (const id of ids) {
-        const document = await collection.findOne({ _id: id }, { projection: { outbox: 1 } });
-        const entries = (document?.outbox ?? []) as OutboxEntry[];
+        const known = this.known.get(collection)?.get(String(id));
+        const entries = known
+          ? [...known.entries]
+          : (((await collection.findOne({ _id: id }, { projection: { outbox: 1 } }))?.outbox ?? []) as OutboxEntry[]);
         if (entries.length === 0) continue;
         for (const entry of entries) await this.publish(entry);
         published += entries.length;
@@ -236,13 +302,24 @@ export class OutboxRelay {
   }
 
   /**
-   * Removes published events from the front of a document's outbox. Usually they are all it holds:
-   * one write empties it and clears the flag. When a change added events since (or another relay
-   * popped some), each published event is popped on its own, guarded by the head's id, and the flag
-   * is cleared only if the outbox is then empty.
+   * Removes published events from the front of a document's outbox, under the aggregate's lock.
+   * Usually they are all it holds: one write empties it and clears the flag. Where this process is
+   * the only writer of its aggregates (EngineCapabilities.writerReplicas) and added no event to
+   * the document since this pass began, they are all it holds for certain: that write goes by
+   * `_id` alone, with no condition and so no read on FerretDB (see updateIf). Otherwise it is
+   * conditional; when a change added events since (or another relay popped some), each published
+   * event is popped on its own, guarded by the head's id, and the flag is cleared only if the
+   * outbox is then empty.
    */
   private async clear(collection: Collection, id: mongo.ObjectId, entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
+    const key = String(id);
+    this.known.get(collection)?.delete(key);
+    const addedSince = this.addedSincePass.get(collection)?.has(key) ?? false;
+    if (!addedSince && (await engineOf(collection.conn)).writerReplicas === 1) {
+      await collection.updateOne({ _id: id }, { $set: { outbox: [] }, $unset: { [PENDING]: '' } });
+      return;
+    }
     // Each by _id, with its condition checked as the engine allows (see updateIf).
     const documents: ConditionalTarget = collection;
     const updateIfStill = (condition: FieldCondition, update: object) =>
@@ -294,6 +371,7 @@ export class OutboxRelay {
       const announced = this.announced;
       this.sweepDue = false;
       this.announced = new Map();
+      this.addedSincePass = new Map();
       try {
         if (sweep) {
           lastSweepAt = Date.now();

@@ -71,6 +71,7 @@ export const PENDING_AFTER_MS = 200;
  * event often reaches this service while its synchronous call is still on the way, so the
  * charge may already be in flight from the event: rather than answer PENDING at once, wait a
  * bounded time for that charge to settle. Still PENDING after that (or when the caller gave up).
+ * A payment it stores keeps its event until the caller's `deps.store.announce(payment id)`.
  */
 export async function chargeReservationAndWait(
   deps: PaymentDependencies,
@@ -122,7 +123,9 @@ async function chargeAtOnce(
   }
   const settled = decisionOf(settleCharge(opened, answered, deps.clock()), null);
   if (!settled) throw new Error(`Payment for reservation ${request.reservationId} did not settle from a PENDING one`);
-  if (await deps.store.insert(settled.state, settled.events)) {
+  // Its event waits for announce() (the caller's, once its answer is written): the reservation then
+  // records the answer before the event, instead of both racing to confirm it (the loser's reads wasted).
+  if (await deps.store.insert(settled.state, settled.events, { announce: false })) {
     deps.log.info(
       { paymentId: settled.state.id, reservationId: request.reservationId, status: settled.state.status },
       'charge settled',
