@@ -2,13 +2,23 @@
  * Entity fetches batched into one operation are each answered as if sent alone, also when one of
  * them fails as a whole: a reference resolver that throws (rather than rejects) fails its
  * `_entities` field, which nulls the whole operation's data, and must not take the others with it.
+ * Which fetches go together is the plan's (level by level), the same for every request of it.
  */
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { ANONYMOUS } from '@roombook/kernel';
 import { execute, parse } from 'graphql';
+import { GUILD_SUBGRAPHS } from '../../bench/gateway/guildSubgraphs';
 import { EntityBatches, type EntityRequest } from '../src/execution/fetchBatches';
 import type { RouterContext } from '../src/gateway';
 import type { SubgraphClient } from '../src/subgraphClient';
+import {
+  NAMES,
+  representationLists,
+  throughTheExecutor,
+  unfederated,
+  type Pace,
+  type Subgraphs,
+} from './support/guildShape';
 
 const schema = buildSubgraphSchema([
   {
@@ -56,12 +66,18 @@ async function alone(request: EntityRequest) {
   return inProcessClient([]).fetch(request, false, { identity: ANONYMOUS });
 }
 
+/** The requests as one group of a plan's fetches, each ready. */
+function together(client: SubgraphClient, requests: readonly EntityRequest[]) {
+  const batches = new EntityBatches({ sizes: [requests.length], under: new Map() }, {
+    identity: ANONYMOUS,
+  } satisfies RouterContext);
+  return Promise.all(requests.map((request, member) => batches.fetch(client, { group: 0, member }, request)));
+}
+
 it('answers each of several fetches ready together from one request, as if each were sent alone', async () => {
   const sent: EntityRequest[] = [];
-  const batches = new EntityBatches({ identity: ANONYMOUS } satisfies RouterContext);
-  const client = inProcessClient(sent);
   const requests = [stockOf('a', 'bb'), stockOf('ccc')];
-  const answers = await Promise.all(requests.map((request) => batches.fetch(client, request)));
+  const answers = await together(inProcessClient(sent), requests);
   expect(sent).toHaveLength(1);
   expect(answers).toEqual(await Promise.all(requests.map(alone)));
   expect(answers[1]).toEqual({ data: { _entities: [{ stock: 3 }] } });
@@ -69,14 +85,95 @@ it('answers each of several fetches ready together from one request, as if each 
 
 it('sends each fetch alone when one failed the batched operation as a whole, so only that one fails', async () => {
   const sent: EntityRequest[] = [];
-  const batches = new EntityBatches({ identity: ANONYMOUS } satisfies RouterContext);
-  const client = inProcessClient(sent);
   const requests = [stockOf('a'), stockOf('unknown'), stockOf('bb')];
-  const answers = await Promise.all(requests.map((request) => batches.fetch(client, request)));
+  const answers = await together(inProcessClient(sent), requests);
   expect(answers).toEqual(await Promise.all(requests.map(alone)));
   expect(answers[0]).toEqual({ data: { _entities: [{ stock: 1 }] } });
   expect(answers[1]).toMatchObject({ data: null, errors: [{ message: 'No product unknown', path: ['_entities'] }] });
   expect(answers[2]).toEqual({ data: { _entities: [{ stock: 2 }] } });
   // The batched request, then each fetch alone.
   expect(sent).toHaveLength(4);
+});
+
+describe('entity fetches of the Guild benchmark shape', () => {
+  it('go to a subgraph as one request when they are ready together, each answered as if sent alone', async () => {
+    const { result, sent } = await throughTheExecutor();
+    expect(result.errors).toEqual([]);
+    expect(JSON.parse(JSON.stringify(result.data))).toEqual((await unfederated()).data);
+    // The plan's 16 fetches: 2 root fields and 14 entity fetches, these in 6 requests, one per
+    // subgraph and stage (stage 1: reviews, inventory; 2: products, inventory, accounts; 3: inventory).
+    const entityRequests = sent.filter((request) => representationLists(request).length > 0);
+    expect(sent.length - entityRequests.length).toBe(2);
+    expect(entityRequests.flatMap(representationLists)).toHaveLength(14);
+    expect(entityRequests).toHaveLength(6);
+    const batched = entityRequests.filter((request) => representationLists(request).length > 1);
+    expect(batched.length).toBeGreaterThan(0);
+    for (const { query } of batched)
+      expect(query).toMatch(/_0_entities: _entities\(representations: \$representations_0\)/);
+  });
+
+  it('send the same operations for every request of the plan, however fast each subgraph answers', async () => {
+    // The subgraphs answer in a different order in each run: fetches become ready in other turns.
+    const paces: Pace[] = [
+      () => 0,
+      (subgraph) => NAMES.indexOf(subgraph) * 3,
+      (subgraph) => (NAMES.length - NAMES.indexOf(subgraph)) * 3,
+      (subgraph) => (subgraph === 'products' ? 7 : 1),
+    ];
+    const expected = (await unfederated()).data;
+    const operations = async (pace: Pace) => {
+      const { result, sent } = await throughTheExecutor({ pace });
+      expect(result.errors).toEqual([]);
+      expect(JSON.parse(JSON.stringify(result.data))).toEqual(expected);
+      return sent.map(({ subgraph, query, variables }) => JSON.stringify({ subgraph, query, variables })).sort();
+    };
+    const first = await operations(paces[0]);
+    for (const pace of paces.slice(1)) expect(await operations(pace)).toEqual(first);
+  });
+
+  it('send a group of fetches without those whose step does not run', async () => {
+    // No top products: the fetches under topProducts.@ have no objects, and leave their groups.
+    const products = GUILD_SUBGRAPHS.products;
+    const subgraphs = {
+      ...GUILD_SUBGRAPHS,
+      products: { ...products, resolvers: { ...products.resolvers, Query: { topProducts: () => [] } } },
+    } as unknown as Subgraphs;
+    const { result, sent } = await throughTheExecutor({ subgraphs });
+    expect(result.errors).toEqual([]);
+    const expected = (await unfederated()).data as Record<string, unknown>;
+    expect(JSON.parse(JSON.stringify(result.data))).toEqual({ ...expected, topProducts: [] });
+    // What is left of the plan: the users' branch, 8 entity fetches.
+    expect(sent.flatMap(representationLists)).toHaveLength(8);
+  });
+
+  it('send a group without the fetches of a branch @include leaves out', async () => {
+    const query = `query ($withReviews: Boolean!) {
+      users { name reviews @include(if: $withReviews) { product { name inStock } } }
+      topProducts { name reviews { body } }
+    }`;
+    for (const withReviews of [false, true]) {
+      const { result, sent } = await throughTheExecutor({ query, variables: { withReviews } });
+      expect(result.errors).toEqual([]);
+      const expected = (await unfederated(undefined, query, { withReviews })).data;
+      expect(JSON.parse(JSON.stringify(result.data))).toEqual(expected);
+      // The users' and the top products' reviews are one group: sent together when both run.
+      const toReviews = sent.filter(({ subgraph }) => subgraph === 'reviews');
+      expect(toReviews).toHaveLength(1);
+      expect(representationLists(toReviews[0])).toHaveLength(withReviews ? 2 : 1);
+    }
+  });
+
+  it('group the fetches of each deferred block apart, answered whole or in parts', async () => {
+    // Each deferred block starts with a fetch to reviews: grouped together, the whole answer (which
+    // runs the blocks one after the other) would wait for ever.
+    const fields = `users { name ... @defer { reviews { body product { name } } } }
+      topProducts { name ... @defer { reviews { body author { name } } } }`;
+    const expected = (await unfederated(undefined, `{ ${fields.replaceAll('@defer', '')} }`)).data;
+    for (const incremental of [false, true]) {
+      const { result, sent } = await throughTheExecutor({ query: `{ ${fields} }`, incremental });
+      expect(result.errors).toEqual([]);
+      expect(JSON.parse(JSON.stringify(result.data))).toEqual(expected);
+      expect(sent.filter(({ subgraph }) => subgraph === 'reviews')).toHaveLength(2);
+    }
+  });
 });

@@ -53,8 +53,8 @@ interface Run {
   readonly supergraphSchema: GraphQLSchema;
   readonly data: Data;
   readonly errors: GraphQLError[];
-  /** The request's entity fetches to each subgraph, sent together when they are ready together. */
-  readonly batches: EntityBatches;
+  /** The request's groups of entity fetches, each sent together; undefined when the plan has none. */
+  readonly batches: EntityBatches | undefined;
   /** Set when the client takes the answer in parts: the deferred blocks under way. */
   readonly deferrals?: Deferrals;
 }
@@ -86,7 +86,7 @@ export async function executePlan(
   schemas: { readonly api: GraphQLSchema; readonly supergraph: GraphQLSchema },
 ): Promise<PlanResult> {
   const data: Data = {};
-  const run = runOf(request, clients, schemas, data);
+  const run = runOf(prepared, request, clients, schemas, data);
   return tracer.startActiveSpan('gateway.execute', async (span) => {
     try {
       if (prepared.step) await runStep(run, prepared.step, { path: [], objects: [data] });
@@ -107,6 +107,7 @@ export async function executePlan(
 
 /** One request's run of a plan: the response tree it fills, its errors, its batches of entity fetches. */
 function runOf(
+  prepared: PreparedPlan,
   request: PlanRequest,
   clients: ReadonlyMap<string, SubgraphClient>,
   schemas: { readonly supergraph: GraphQLSchema },
@@ -119,7 +120,7 @@ function runOf(
     supergraphSchema: schemas.supergraph,
     data,
     errors: [],
-    batches: new EntityBatches(request.context),
+    batches: prepared.batches && new EntityBatches(prepared.batches, request.context),
     ...(deferrals ? { deferrals } : {}),
   };
 }
@@ -147,7 +148,7 @@ export async function executeIncremental(
     path: [],
     ...(errors.length ? { errors } : {}),
   }));
-  const run = runOf(request, clients, schemas, data, deferrals);
+  const run = runOf(prepared, request, clients, schemas, data, deferrals);
   if (prepared.step) await runStep(run, prepared.step, { path: [], objects: [data] });
   const valueCompletion: GraphQLError[] = [];
   const initial = shaped(deferrals.left(), valueCompletion);
@@ -230,6 +231,7 @@ async function runStep(run: Run, step: Step, cursor: Cursor): Promise<void> {
     case 'Flatten': {
       const objects = objectsAt(cursor.objects, step.path);
       if (objects.length) await runStep(run, step.step, { path: [...cursor.path, ...step.path], objects });
+      else run.batches?.leaveUnder(step.step);
       return;
     }
     case 'Fetch':
@@ -237,10 +239,15 @@ async function runStep(run: Run, step: Step, cursor: Cursor): Promise<void> {
         await fetch(run, step.fetch, cursor);
       } catch (error) {
         run.errors.push(asGraphQLError(error));
+      } finally {
+        // One that sent nothing (no entity to ask for, or it failed first): its group goes without it.
+        if (step.fetch.batch) run.batches?.leave(step.fetch.batch);
       }
       return;
     case 'Condition': {
-      const branch = run.request.coerced[step.variable] === true ? step.then : step.otherwise;
+      const [branch, other] =
+        run.request.coerced[step.variable] === true ? [step.then, step.otherwise] : [step.otherwise, step.then];
+      if (other) run.batches?.leaveUnder(other);
       if (branch) await runStep(run, branch, cursor);
       return;
     }
@@ -357,9 +364,10 @@ async function send(
   objectsOf: readonly (readonly number[])[] | undefined,
 ): Promise<Data | null | undefined> {
   const request = { query: fetch.operation, variables, operationName: fetch.operationName };
-  const response = fetch.batchable
-    ? await run.batches.fetch(client, request)
-    : await client.fetch(request, fetch.mutation, run.request.context);
+  const response =
+    fetch.batch && run.batches
+      ? await run.batches.fetch(client, fetch.batch, request)
+      : await client.fetch(request, fetch.mutation, run.request.context);
   if (response.errors?.length) {
     let entityPaths: ResponsePath[] | undefined;
     for (const error of response.errors) {

@@ -16,6 +16,7 @@ import { LRUCache } from 'lru-cache';
 import type { RouterContext } from '../gateway';
 import type { SubgraphClient } from '../subgraphClient';
 import type { Data } from './deepMerge';
+import type { PreparedFetch, Step } from './preparedPlan';
 
 /** One entity fetch of a plan, as sent: its operation, and its variables with its representations. */
 export interface EntityRequest {
@@ -24,49 +25,162 @@ export interface EntityRequest {
   readonly variables: Data;
 }
 
+/** An entity fetch sent with others of its plan: its group, and its place in the group. */
+export interface BatchMember {
+  readonly group: number;
+  readonly member: number;
+}
+
+/** A plan's groups of entity fetches that go to their subgraph as one operation. */
+export interface BatchPlan {
+  /** How many fetches each group has (two or more). */
+  readonly sizes: readonly number[];
+  /** The grouped fetches under each step that may not run (a Flatten's step, a Condition's branch). */
+  readonly under: ReadonlyMap<Step, readonly BatchMember[]>;
+}
+
+/**
+ * Which entity fetches of a plan go to their subgraph together, decided once per plan, so every
+ * request of the plan sends the same operations (and identical ones in flight can be merged).
+ * Level by level, as Hive's planner does: a fetch's stage is the longest chain of fetches the
+ * plan runs before it, and the entity fetches to one subgraph at one stage are a group, sent as one
+ * operation once each of them is ready or known not to run. A fetch alone at its stage is sent as
+ * soon as it is ready. A @defer's deferred blocks are staged apart, each its own: in an incremental
+ * answer they run beside the rest of the plan. Undefined when no two fetches go together.
+ */
+export function planBatches(
+  root: Step,
+): { readonly plan: BatchPlan; readonly members: ReadonlyMap<PreparedFetch, BatchMember> } | undefined {
+  const stages = new Map<string, PreparedFetch[]>();
+  const mayNotRun: Step[] = [];
+  let blocks = 0;
+  /** Stages the fetches of `step`, which starts at `stage`; answers the stage after it. */
+  const walk = (step: Step, stage: number, block: number): number => {
+    switch (step.kind) {
+      case 'Sequence':
+        return step.steps.reduce((at, child) => walk(child, at, block), stage);
+      case 'Parallel':
+        return Math.max(stage, ...step.steps.map((child) => walk(child, stage, block)));
+      case 'Flatten':
+        mayNotRun.push(step.step);
+        return walk(step.step, stage, block);
+      case 'Condition': {
+        const branches = [step.then, step.otherwise].filter((branch) => branch !== undefined);
+        mayNotRun.push(...branches);
+        return Math.max(stage, ...branches.map((branch) => walk(branch, stage, block)));
+      }
+      case 'Defer':
+        for (const deferred of step.deferred) if (deferred.step) walk(deferred.step, 0, (blocks += 1));
+        return step.primary ? walk(step.primary, stage, block) : stage;
+      case 'Fetch': {
+        const { fetch } = step;
+        if (fetch.representation && !fetch.mutation) {
+          const key = `${block} ${stage} ${fetch.serviceName}`;
+          const together = stages.get(key);
+          if (together) together.push(fetch);
+          else stages.set(key, [fetch]);
+        }
+        return stage + 1;
+      }
+    }
+  };
+  walk(root, 0, 0);
+  const members = new Map<PreparedFetch, BatchMember>();
+  const sizes: number[] = [];
+  for (const together of stages.values()) {
+    if (together.length < 2) continue;
+    const group = sizes.push(together.length) - 1;
+    together.forEach((fetch, member) => members.set(fetch, { group, member }));
+  }
+  if (!sizes.length) return undefined;
+  const under = new Map<Step, BatchMember[]>();
+  for (const step of mayNotRun) {
+    const grouped = fetchesUnder(step).flatMap((fetch) => members.get(fetch) ?? []);
+    if (grouped.length) under.set(step, grouped);
+  }
+  return { plan: { sizes, under }, members };
+}
+
+function fetchesUnder(step: Step): PreparedFetch[] {
+  switch (step.kind) {
+    case 'Sequence':
+    case 'Parallel':
+      return step.steps.flatMap(fetchesUnder);
+    case 'Flatten':
+      return fetchesUnder(step.step);
+    case 'Condition':
+      return [step.then, step.otherwise].flatMap((branch) => (branch ? fetchesUnder(branch) : []));
+    case 'Defer':
+      return [step.primary, ...step.deferred.map((deferred) => deferred.step)].flatMap((part) =>
+        part ? fetchesUnder(part) : [],
+      );
+    case 'Fetch':
+      return [step.fetch];
+  }
+}
+
 interface Waiting {
+  readonly client: SubgraphClient;
   readonly request: EntityRequest;
   readonly resolve: (response: GatewayGraphQLResponse) => void;
   readonly reject: (error: unknown) => void;
 }
 
 /**
- * The entity fetches of one request to each subgraph, sent together: fetches the plan runs at the
- * same time (siblings of a Parallel node, and steps that become ready in the same turn of the
- * event loop) go to the subgraph as one operation, each fetch's `_entities` under an alias of its
- * own, so a request of 16 fetches is fewer HTTP exchanges. Each fetch gets back its own part of
- * the answer and the errors whose path is in it, as if it had been sent alone.
+ * One request's groups of entity fetches (see planBatches) as they become ready: a group goes to
+ * its subgraph once each of its fetches is ready or has left it (its step did not run, it had no
+ * entity to ask for, it failed before sending), as one operation with each fetch's `_entities`
+ * under an alias of its own, in the plan's order. Each fetch gets back its own part of the answer
+ * and the errors whose path is in it, as if it had been sent alone.
  */
 export class EntityBatches {
-  readonly #waiting = new Map<SubgraphClient, Waiting[]>();
-  #scheduled = false;
+  /** Each group's fetches by place: ready, or null once left. */
+  readonly #ready: (Waiting | null | undefined)[][];
+  /** How many of each group's fetches are neither ready nor left. */
+  readonly #pending: number[];
 
-  constructor(private readonly context: RouterContext) {}
+  constructor(
+    private readonly plan: BatchPlan,
+    private readonly context: RouterContext,
+  ) {
+    this.#ready = plan.sizes.map(() => []);
+    this.#pending = [...plan.sizes];
+  }
 
-  fetch(client: SubgraphClient, request: EntityRequest): Promise<GatewayGraphQLResponse> {
+  fetch(
+    client: SubgraphClient,
+    { group, member }: BatchMember,
+    request: EntityRequest,
+  ): Promise<GatewayGraphQLResponse> {
+    // Once per request each; were it twice, the group would be sent already: this one goes alone.
+    if (this.#ready[group][member] !== undefined) return client.fetch(request, false, this.context);
     return new Promise((resolve, reject) => {
-      let waiting = this.#waiting.get(client);
-      if (!waiting) this.#waiting.set(client, (waiting = []));
-      waiting.push({ request, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        // After this turn's microtasks: fetches that become ready together are sent together.
-        setImmediate(() => this.#flush());
-      }
+      this.#ready[group][member] = { client, request, resolve, reject };
+      this.#settle(group);
     });
   }
 
-  #flush(): void {
-    this.#scheduled = false;
-    const batches = [...this.#waiting];
-    this.#waiting.clear();
-    for (const [client, waiting] of batches) {
-      if (waiting.length === 1) {
-        const [{ request, resolve, reject }] = waiting;
-        client.fetch(request, false, this.context).then(resolve, reject);
-      } else {
-        void this.#send(client, waiting);
-      }
+  /** A fetch that sends nothing: its group goes without it (no-op once it was ready). */
+  leave({ group, member }: BatchMember): void {
+    if (this.#ready[group][member] !== undefined) return;
+    this.#ready[group][member] = null;
+    this.#settle(group);
+  }
+
+  /** The fetches under a step that does not run leave their groups. */
+  leaveUnder(step: Step): void {
+    for (const member of this.plan.under.get(step) ?? []) this.leave(member);
+  }
+
+  #settle(group: number): void {
+    this.#pending[group] -= 1;
+    if (this.#pending[group] > 0) return;
+    const waiting = this.#ready[group].filter((ready) => ready != null);
+    if (waiting.length === 1) {
+      const [{ client, request, resolve, reject }] = waiting;
+      client.fetch(request, false, this.context).then(resolve, reject);
+    } else if (waiting.length > 1) {
+      void this.#send(waiting[0].client, waiting);
     }
   }
 

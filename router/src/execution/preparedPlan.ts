@@ -16,6 +16,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { deepMerge, type Data } from './deepMerge';
+import { planBatches, type BatchMember, type BatchPlan } from './fetchBatches';
 import { OperationShapes } from './responseShape';
 
 /** One fetch of a plan, with what it needs from the data already fetched compiled to a function. */
@@ -29,12 +30,8 @@ export interface PreparedFetch {
   readonly representation: ((entity: Data) => Data | null) | undefined;
   readonly inputRewrites: FetchDataRewrite[] | undefined;
   readonly outputRewrites: FetchDataRewrite[] | undefined;
-  /**
-   * An entity fetch to a subgraph the plan fetches entities from more than once: it may be ready
-   * together with another and go as one request (EntityBatches). A plan's only entity fetch to a
-   * subgraph is sent at once, without waiting a turn of the event loop for company.
-   */
-  readonly batchable: boolean;
+  /** Set when it goes to its subgraph with other entity fetches of the plan (planBatches). */
+  readonly batch: BatchMember | undefined;
 }
 
 export interface DeferredStep {
@@ -61,6 +58,8 @@ export type Step =
 export class PreparedPlan {
   readonly step: Step | undefined;
   readonly hasDefer: boolean;
+  /** Its groups of entity fetches sent together; undefined when each is sent alone. */
+  readonly batches: BatchPlan | undefined;
   /** The response shapes of the planned operation (an operation narrowed by authorization is shaped as sent). */
   readonly shapes: OperationShapes;
 
@@ -111,17 +110,15 @@ export class PreparedPlan {
     if (plan.node?.kind === 'Subscription') throw new Error('Subscriptions are served by the live layer');
     this.step = plan.node ? prepare(plan.node) : undefined;
     this.hasDefer = hasDefer;
-    const isEntityFetch = (fetch: PreparedFetch) => fetch.representation !== undefined && !fetch.mutation;
-    const entityFetches = new Map<string, number>();
-    for (const fetch of fetches.filter(isEntityFetch))
-      entityFetches.set(fetch.serviceName, (entityFetches.get(fetch.serviceName) ?? 0) + 1);
-    for (const fetch of fetches) fetch.batchable = isEntityFetch(fetch) && entityFetches.get(fetch.serviceName)! > 1;
+    const batches = this.step && planBatches(this.step);
+    for (const fetch of fetches) fetch.batch = batches?.members.get(fetch);
+    this.batches = batches?.plan;
   }
 }
 
 type Mutable<T> = { -readonly [Key in keyof T]: T[Key] };
 
-/** A fetch made ready to run; whether it is batchable is decided once the whole plan is seen. */
+/** A fetch made ready to run; whether it goes with others is decided once the whole plan is seen. */
 function prepareFetch(node: FetchNode, schema: GraphQLSchema): Mutable<PreparedFetch> {
   return {
     serviceName: node.serviceName,
@@ -132,7 +129,7 @@ function prepareFetch(node: FetchNode, schema: GraphQLSchema): Mutable<PreparedF
     representation: node.requires ? selector(node.requires, schema) : undefined,
     inputRewrites: node.inputRewrites,
     outputRewrites: node.outputRewrites,
-    batchable: false,
+    batch: undefined,
   };
 }
 
