@@ -81,7 +81,8 @@ interface WriteError {
  *   that stalls between its insert and its copy writes nothing once a newer copy is there.
  * - A revision is pruned only KEPT_REVISIONS below a copy already written, so no revision above
  *   the copy is ever missing: the walk from it cannot stop at a pruned id, and a revision inserted
- *   into a pruned slot (built on a long superseded row) is known by the copy being at or past it.
+ *   into a pruned slot (built on a long superseded row) is known by the copy being that far past
+ *   it (isPrunedSlot).
  *
  * Where conditional writes are atomic (MongoDB) both rules hold as stated. FerretDB v1 answers a
  * conditional replace by reading the copy, then writing it by _id, inside the one command: a copy
@@ -124,10 +125,9 @@ export class RowStore implements AggregateStore<DashboardRow> {
 
   /**
    * Inserts revision `next.version` (one write, however many facts it applies) and copies it to
-   * the row queries read. False when another writer has that revision already, or when the
-   * revision it was built on is long superseded (its successor's slot had been pruned, so the
-   * insert went through): the caller decides again on the latest, where applying the same facts
-   * is a no-op if they are in.
+   * the row queries read. False when another writer has that revision already, or when the copy
+   * is far past it (isPrunedSlot: built on a long superseded row, or long built on): the caller
+   * decides again on the latest, where applying the same facts is a no-op if they are in.
    */
   async update(next: DashboardRow, expectedVersion: number): Promise<boolean> {
     const document = revisionDocument(next, expectedVersion + 1);
@@ -138,14 +138,12 @@ export class RowStore implements AggregateStore<DashboardRow> {
       if (isDuplicateKeyError(error)) return false;
       throw error;
     }
-    // Every writer copies its revision before it prunes one: a copy at this revision or later
-    // means this slot had been pruned, and the row has moved past what this was built on.
-    const copied = await this.rows.findOne({ _id: next.id }, { projection: { revision: 1 } });
-    if (copied && copied.revision >= revision) {
+    const view = viewOf(next);
+    if (isPrunedSlot(document, await this.writeCopy(document, view))) {
       await this.revisions.deleteOne({ _id: document._id });
       return false;
     }
-    await this.copy(document);
+    await this.copyNewer(document, view);
     if (revision > KEPT_REVISIONS) {
       await this.revisions.deleteOne({ _id: revisionId(next.id, revision - KEPT_REVISIONS) });
     }
@@ -154,44 +152,43 @@ export class RowStore implements AggregateStore<DashboardRow> {
 
   /**
    * update() for many rows at once, step by step: each step is one command for all the rows (an
-   * insert of every revision, one read of their copies' revisions, the copies, one look for newer
-   * revisions, one pruning delete), so a batch costs a handful of round trips however many rows
-   * it changes. Each row goes through the same steps in the same order as in update(), so the
-   * same reasoning holds per row. Says for each change whether it was written (false: decide
-   * again on the stored row, as after update()). `copied` is told each change's index as soon as
-   * its copy is written, so a row can be announced readable without waiting for the rest of the
-   * batch's copies.
+   * insert of every revision, the copies, one look for newer revisions, one pruning delete), so a
+   * batch costs a handful of round trips however many rows it changes. Each row goes through the
+   * same steps in the same order as in update(), so the same reasoning holds per row. Says for
+   * each change whether it was written (false: decide again on the stored row, as after update()).
+   * `copied` is told each change's index as soon as its copy is written, so a row can be announced
+   * readable without waiting for the rest of the batch's copies.
    */
   async updateAll(changes: readonly RowChange[], copied?: (index: number) => void): Promise<boolean[]> {
     const documents = changes.map(({ next, expectedVersion }) => revisionDocument(next, expectedVersion + 1));
     const inserted = await this.insertRevisions(documents);
     const mine = documents.flatMap((document, index) => (inserted[index] ? [{ document, index }] : []));
-    // As in update(): a copy at this revision or later means the slot had been pruned.
-    const copies = await this.copiedRevisions(mine.map(({ document }) => document.roomId));
-    const isStale = ({ document }: { document: RevisionDocument }) =>
-      (copies.get(document.roomId) ?? 0) >= document.revision;
-    const stale = mine.filter(isStale);
-    if (stale.length > 0) await this.revisions.deleteMany({ _id: { $in: stale.map(({ document }) => document._id) } });
-    const fresh = mine.filter((entry) => !isStale(entry));
     const copyLimit = pLimit(COPIES_AT_ONCE);
-    await Promise.all(
-      fresh.map(({ document, index }) =>
+    const held = await Promise.all(
+      mine.map(({ document, index }) =>
         copyLimit(async () => {
-          await this.writeCopy(document, viewOf(changes[index].next));
-          copied?.(index);
+          const copy = await this.writeCopy(document, viewOf(changes[index].next));
+          if (!isPrunedSlot(document, copy)) copied?.(index);
+          return copy;
         }),
       ),
     );
-    // Both only after the copies, and independent of each other, so side by side: one round trip.
+    const fresh = mine.filter(({ document }, at) => !isPrunedSlot(document, held[at]));
+    const stale = mine.filter(({ document }, at) => isPrunedSlot(document, held[at]));
     const freshDocuments = fresh.map(({ document }) => document);
-    await Promise.all([this.copyNewer(freshDocuments), this.prune(freshDocuments)]);
+    // Independent of each other, so side by side: one round trip.
+    await Promise.all([
+      stale.length > 0 && this.revisions.deleteMany({ _id: { $in: stale.map(({ document }) => document._id) } }),
+      this.copyNewerOfAll(freshDocuments),
+      this.prune(freshDocuments),
+    ]);
     const written = documents.map(() => false);
     for (const { index } of fresh) written[index] = true;
     return written;
   }
 
-  /** As in copy(): a newer revision that appeared meanwhile (another process's) is copied too. */
-  private async copyNewer(copied: readonly RevisionDocument[]): Promise<void> {
+  /** As in copyNewer(), for many rows: which of them has a newer revision is one query. */
+  private async copyNewerOfAll(copied: readonly RevisionDocument[]): Promise<void> {
     if (copied.length === 0) return;
     const newer = await this.revisions
       .find(
@@ -234,13 +231,6 @@ export class RowStore implements AggregateStore<DashboardRow> {
     return inserted;
   }
 
-  /** The revision each row's copy holds (a row not copied yet is missing), in one query. */
-  private async copiedRevisions(roomIds: readonly string[]): Promise<Map<string, number>> {
-    if (roomIds.length === 0) return new Map();
-    const copies = await this.rows.find({ _id: { $in: [...roomIds] } }, { projection: { revision: 1 } }).toArray();
-    return new Map(copies.map((copy) => [copy._id, copy.revision]));
-  }
-
   /**
    * Makes the row queries read a copy of the latest revision, if it is not one already (a crash
    * between a revision's insert and its copy). Returns the latest revision and its view.
@@ -251,31 +241,43 @@ export class RowStore implements AggregateStore<DashboardRow> {
     return copied === latest.revision ? { revision: latest.revision, view: viewOf(rowOf(latest)) } : this.copy(latest);
   }
 
-  /**
-   * Copies a revision known to be the latest, then looks whether a newer one appeared meanwhile
-   * (another process): if so, copies that too. The last copy written is therefore always of the
-   * latest revision, whatever the interleaving of writers.
-   */
+  /** Copies a revision known to be the latest, then any newer one that appeared meanwhile (copyNewer). */
   private async copy(latest: RevisionDocument): Promise<{ revision: number; view: RoomDashboardView | null }> {
-    let current = latest;
-    for (let round = 1; round <= MAX_COPY_ROUNDS; round += 1) {
-      const view = viewOf(rowOf(current));
-      await this.writeCopy(current, view);
-      const newer = await this.revisions.findOne({ _id: revisionId(current.roomId, current.revision + 1) });
-      if (!newer) return { revision: current.revision, view };
-      current = (await this.latestRevision(current.roomId)).latest ?? newer;
-    }
-    throw new Error(`The dashboard row of room ${latest.roomId} kept changing while it was copied`);
+    const view = viewOf(rowOf(latest));
+    await this.writeCopy(latest, view);
+    return this.copyNewer(latest, view);
   }
 
   /**
-   * Makes the row queries read hold `revision`, unless it holds a later one: the replace matches
-   * only a copy of an older revision, and where it matches none its upsert finds the _id taken by
-   * a copy at this revision or later. Taken by an older copy too: a first copy written at the same
-   * moment, which the next round replaces. FerretDB on SQLite does not push `{ _id, revision }`
-   * down, yet measured on 50 and 500 rows such a replace took as long as one by _id alone.
+   * After `copied` was copied, looks whether a newer revision appeared meanwhile (another
+   * process): if so, copies that too, and looks again. The last copy written is therefore always
+   * of the latest revision, whatever the interleaving of writers. Returns what it copied last.
    */
-  private async writeCopy(revision: RevisionDocument, view: RoomDashboardView | null): Promise<void> {
+  private async copyNewer(
+    copied: RevisionDocument,
+    view: RoomDashboardView | null,
+  ): Promise<{ revision: number; view: RoomDashboardView | null }> {
+    let current = { document: copied, view };
+    for (let round = 1; round <= MAX_COPY_ROUNDS; round += 1) {
+      const { document } = current;
+      const newer = await this.revisions.findOne({ _id: revisionId(document.roomId, document.revision + 1) });
+      if (!newer) return { revision: document.revision, view: current.view };
+      const latest = (await this.latestRevision(document.roomId)).latest ?? newer;
+      current = { document: latest, view: viewOf(rowOf(latest)) };
+      await this.writeCopy(latest, current.view);
+    }
+    throw new Error(`The dashboard row of room ${copied.roomId} kept changing while it was copied`);
+  }
+
+  /**
+   * Makes the row queries read hold `revision`, unless it holds a later one; returns the revision
+   * it holds then. The replace matches only a copy of an older revision, and where it matches none
+   * its upsert finds the _id taken by a copy at this revision or later. Taken by an older copy too:
+   * a first copy written at the same moment, which the next round replaces. FerretDB on SQLite
+   * does not push `{ _id, revision }` down, yet measured on 50 and 500 rows such a replace took as
+   * long as one by _id alone.
+   */
+  private async writeCopy(revision: RevisionDocument, view: RoomDashboardView | null): Promise<number> {
     for (let round = 1; round <= MAX_COPY_ROUNDS; round += 1) {
       try {
         await this.rows.replaceOne(
@@ -283,12 +285,12 @@ export class RowStore implements AggregateStore<DashboardRow> {
           rowDocument(revision.revision, view),
           { upsert: true },
         );
-        return;
+        return revision.revision;
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
       }
       const copy = await this.rows.findOne({ _id: revision.roomId }, { projection: { revision: 1 } });
-      if (copy && copy.revision >= revision.revision) return;
+      if (copy && copy.revision >= revision.revision) return copy.revision;
     }
     throw new Error(`The dashboard row of room ${revision.roomId} kept changing while it was copied`);
   }
@@ -350,6 +352,18 @@ export class RowStore implements AggregateStore<DashboardRow> {
   private latestRevisionByScan(roomId: string): Promise<RevisionDocument | null> {
     return this.revisions.find({ roomId }).sort({ revision: -1 }).limit(1).next();
   }
+}
+
+/**
+ * Whether a revision just inserted may sit in the slot of one pruned before, built on a long
+ * superseded row: the copy is KEPT_REVISIONS or more past it, as it is once a revision is pruned
+ * (see the class doc). A revision in a fresh slot is that far behind only when as many revisions
+ * were built on it meanwhile, its facts with them, so treating it the same (deleted, the caller
+ * decides again and finds its facts in) loses nothing. A copy at it, or less far past it, is
+ * another process's copy of it or of revisions built on it: it stands.
+ */
+function isPrunedSlot(inserted: RevisionDocument, copy: number): boolean {
+  return copy >= inserted.revision + KEPT_REVISIONS;
 }
 
 function rowOf(revision: RevisionDocument): DashboardRow {
