@@ -39,6 +39,9 @@ export interface UnfinishedPayment {
 
 /** Payments and their outbox in one document, so a change and its events are one write. */
 export class PaymentStore extends MongoAggregateStore<Payment> {
+  /** See paidBeforeDerivedIds. */
+  private paidBefore: Promise<ReadonlySet<string>> | undefined;
+
   constructor(database: Connection, outbox: OutboxRelay) {
     super(database, 'Payment', paymentSchema, outbox, {
       hidden: ['sealedToken'],
@@ -51,6 +54,8 @@ export class PaymentStore extends MongoAggregateStore<Payment> {
       // The sealed card token is kept only while a charge may still need it.
       dropOnSave: (payment) => (needsCardToken(payment) ? [] : ['sealedToken']),
     });
+    // Read while the service starts, not on its first booking (a failure is read again when needed).
+    this.paidBeforeDerivedIds().catch(() => undefined);
   }
 
   /**
@@ -70,6 +75,39 @@ export class PaymentStore extends MongoAggregateStore<Payment> {
    */
   findKeyed(reservationId: string): Promise<Payment | null> {
     return this.findById(PaymentStore.idFor(reservationId));
+  }
+
+  /**
+   * The reservation's payment: by its derived _id, or by reservationId for a reservation paid before
+   * ids were derived. A payment an older version stores while this one runs (a rolling update from
+   * before derived ids) is missed here; a caller that then charges does so under the same
+   * idempotency key (the provider answers a repeat with its first result), and its insert is refused
+   * by the unique reservationId (see chargeReservation).
+   */
+  async findOfReservation(reservationId: string): Promise<Payment | null> {
+    const keyed = await this.findKeyed(reservationId);
+    if (keyed || !(await this.paidBeforeDerivedIds()).has(reservationId)) return keyed;
+    return this.findByReservationId(reservationId);
+  }
+
+  /**
+   * The reservations whose payments were stored before ids were derived, read once: the only ones
+   * whose payment a lookup by _id misses. Since derived ids nothing adds to them.
+   */
+  private paidBeforeDerivedIds(): Promise<ReadonlySet<string>> {
+    this.paidBefore ??= this.model
+      .find({}, { reservationId: 1 })
+      .lean<{ _id: string; reservationId: string }[]>()
+      .then(
+        (payments) =>
+          new Set(
+            payments
+              .filter((payment) => payment._id !== PaymentStore.idFor(payment.reservationId))
+              .map((payment) => payment.reservationId),
+          ),
+      );
+    this.paidBefore.catch(() => (this.paidBefore = undefined));
+    return this.paidBefore;
   }
 
   /** The reservation's payment, whatever its id (on FerretDB/SQLite a scan of the payments). */

@@ -18,12 +18,14 @@ import {
   type Identity,
   type RunningService,
 } from '@roombook/kernel';
-import { MongoClient, type Collection } from 'mongodb';
+import { MongoClient, type Collection, type Db } from 'mongodb';
+import mongoose from 'mongoose';
 import { postGraphQL, errorCodes } from '../../../test/support/graphqlClient';
 import { dropDatabases, testMongoUrl, uniqueDbPrefix } from '../../../test/support/mongo';
 import { startNatsServer, type TestNatsServer } from '../../../test/support/natsServer';
 import { consumerHasAcked, eventually, readStream } from '../../../test/support/streams';
 import { configSchema, type PaymentConfig } from '../src/config';
+import { PaymentStore } from '../src/paymentStore';
 import { startPaymentService } from '../src/service';
 
 /** One payment service against its own nats-server and databases, as the reservation context sees it. */
@@ -42,7 +44,8 @@ interface Testbed {
   stop(): Promise<void>;
 }
 
-async function startTestbed(latencyMs: number): Promise<Testbed> {
+/** `before`: what the database holds when the service starts (payments an earlier version stored). */
+async function startTestbed(latencyMs: number, before?: (database: Db) => Promise<void>): Promise<Testbed> {
   const nats = await startNatsServer();
   const prefix = uniqueDbPrefix();
   const config = configSchema.parse({
@@ -54,9 +57,10 @@ async function startTestbed(latencyMs: number): Promise<Testbed> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     NODE_ENV: 'test',
   });
-  const service = await startPaymentService(config);
   const mongo = await new MongoClient(testMongoUrl()).connect();
   const database = mongo.db(`${prefix}_payment`);
+  await before?.(database);
+  const service = await startPaymentService(config);
   const broker: Broker = await connectBroker(nats.url, 'test-reservation', createLogger('test', 'silent'));
   const client = new ServiceClient('reservation', new InternalTokens(config.SUBGRAPH_SECRET));
   const baseUrl = service.url.replace(/\/graphql$/, '');
@@ -167,6 +171,21 @@ describe('payment service', () => {
         causationId: null,
         data: { paymentId: first.paymentId, reservationId, status: 'APPROVED', amount: { amount: 36000 } },
       });
+    });
+
+    it("looks a new reservation's payment up by _id alone, not by a search of the payments by reservationId", async () => {
+      // A filter on reservationId makes FerretDB on SQLite decode every payment, at every booking.
+      const reservationId = randomUUID();
+      const filters: unknown[] = [];
+      mongoose.set('debug', (collection: string, method: string, filter: unknown) => {
+        if (collection === 'payments' && method.startsWith('find')) filters.push(filter);
+      });
+      try {
+        expect(await bed.authorize(authorization(reservationId))).toMatchObject({ status: 'APPROVED' });
+      } finally {
+        mongoose.set('debug', false);
+      }
+      expect(filters).toEqual([{ _id: PaymentStore.idFor(reservationId) }]);
     });
 
     it('declines "tok_declined" with the reason', async () => {
@@ -507,7 +526,7 @@ describe('payment service with a slow provider', () => {
     const reservationId = randomUUID();
     const now = new Date();
     await bed.payments.insertOne({
-      _id: randomUUID().replace(/-/g, '').slice(0, 24),
+      _id: PaymentStore.idFor(reservationId),
       reservationId,
       roomId: 'room-1',
       guestId: 'gus',
@@ -552,5 +571,49 @@ describe('payment service with a slow provider', () => {
     expect(types(published)).toEqual(['PaymentApproved', 'PaymentRefundRequested', 'PaymentRefunded']);
     expect(await bed.ledger.countDocuments({ _id: `charge:${reservationId}` })).toBe(1);
     expect(await bed.ledger.countDocuments({ _id: `refund:${reservationId}` })).toBe(1);
+  });
+});
+
+describe('payment service started over a payment stored before ids were derived', () => {
+  const reservationId = randomUUID();
+  let bed: Testbed;
+
+  beforeAll(async () => {
+    bed = await startTestbed(1_500, async (database) => {
+      const now = new Date();
+      await database.collection<{ _id: string; [field: string]: unknown }>('payments').insertOne({
+        // An ObjectId's hex, as payments had before their ids were derived from their reservation's.
+        _id: new mongoose.Types.ObjectId().toHexString(),
+        reservationId,
+        roomId: 'room-1',
+        guestId: 'gus',
+        hostId: 'hana',
+        amount: { amount: 36000, currency: 'EUR' },
+        status: 'PENDING',
+        failureReason: null,
+        chargeId: null,
+        refundId: null,
+        cancelRequested: false,
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+        outbox: [],
+      });
+    });
+  });
+  afterAll(async () => {
+    await bed.stop();
+  });
+
+  it('answers that payment to the synchronous call, waiting for its charge in flight, and charges nothing itself', async () => {
+    const stored = await bed.payments.findOne({ reservationId });
+    const startedAt = Date.now();
+    await expect(bed.authorize(authorization(reservationId))).resolves.toEqual({
+      paymentId: stored!._id,
+      status: 'PENDING',
+      failureReason: null,
+    });
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_500);
+    expect(await bed.ledger.countDocuments({ _id: `charge:${reservationId}` })).toBe(0);
   });
 });

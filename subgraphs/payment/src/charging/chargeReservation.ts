@@ -79,10 +79,10 @@ export async function chargeReservationAndWait(
   sealedToken: string,
   wait: SettlementWait,
 ): Promise<Payment> {
-  // Looked up whatever its id: a payment stored before ids were derived may have its charge in
-  // flight, and the waiting caller must not charge again (the miss by key is this path's usual case).
+  // A payment stored before ids were derived is found too: its charge may be in flight, and the
+  // waiting caller must not charge again. A miss (this path's usual case) is a lookup by _id alone.
   let payment =
-    (await deps.store.findByReservationId(request.reservationId)) ?? (await chargeAtOnce(deps, request, sealedToken));
+    (await deps.store.findOfReservation(request.reservationId)) ?? (await chargeAtOnce(deps, request, sealedToken));
   const deadline = Date.now() + wait.maxMs;
   while (awaitedProviderCall(payment) === 'charge' && Date.now() < deadline && !wait.signal?.aborted) {
     await sleep(SETTLEMENT_POLL_MS);
