@@ -5,6 +5,7 @@
  * Which fetches go together is the plan's (level by level), the same for every request of it.
  */
 import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { ANONYMOUS } from '@roombook/kernel';
 import { execute, parse } from 'graphql';
 import { GUILD_SUBGRAPHS } from '../../bench/gateway/guildSubgraphs';
@@ -36,7 +37,11 @@ const schema = buildSubgraphSchema([
       Product: {
         __resolveReference: ({ upc }: { upc: string }) => {
           if (upc === 'unknown') throw new Error('No product unknown');
-          return { upc, stock: upc.length };
+          return { upc };
+        },
+        stock: ({ upc }: { upc: string }) => {
+          if (upc === 'dd') throw new Error('No stock of dd');
+          return upc.length;
         },
       },
     },
@@ -66,9 +71,22 @@ async function alone(request: EntityRequest) {
   return inProcessClient([]).fetch(request, false, { identity: ANONYMOUS });
 }
 
-/** The requests as one group of a plan's fetches, each ready. */
-function together(client: SubgraphClient, requests: readonly EntityRequest[]) {
-  const batches = new EntityBatches({ sizes: [requests.length], under: new Map() }, {
+/** An answer as the executor reads it: an error's locations are in the operation sent, and not passed on. */
+const asRead = ({ data, errors }: GatewayGraphQLResponse) => ({
+  data,
+  ...(errors ? { errors: errors.map(({ locations: _, ...error }) => error) } : {}),
+});
+
+/**
+ * The requests as one group of a plan's fetches, each ready; `operations` says which ask the same
+ * of their entities (by the place of the first that does), by default none.
+ */
+function together(
+  client: SubgraphClient,
+  requests: readonly EntityRequest[],
+  operations = requests.map((_, member) => member),
+) {
+  const batches = new EntityBatches({ sizes: [requests.length], operations: [operations], under: new Map() }, {
     identity: ANONYMOUS,
   } satisfies RouterContext);
   return Promise.all(requests.map((request, member) => batches.fetch(client, { group: 0, member }, request)));
@@ -83,16 +101,50 @@ it('answers each of several fetches ready together from one request, as if each 
   expect(answers[1]).toEqual({ data: { _entities: [{ stock: 3 }] } });
 });
 
-it('sends each fetch alone when one failed the batched operation as a whole, so only that one fails', async () => {
+it.each([
+  ['different operations', [0, 1, 2]],
+  ['one operation', [0, 0, 0]],
+])(
+  'sends each fetch alone when one failed the batched operation as a whole, so only that one fails (%s)',
+  async (_, operations) => {
+    const sent: EntityRequest[] = [];
+    const requests = [stockOf('a'), stockOf('unknown'), stockOf('bb')];
+    const answers = await together(inProcessClient(sent), requests, operations);
+    expect(answers).toEqual(await Promise.all(requests.map(alone)));
+    expect(answers[0]).toEqual({ data: { _entities: [{ stock: 1 }] } });
+    expect(answers[1]).toMatchObject({ data: null, errors: [{ message: 'No product unknown', path: ['_entities'] }] });
+    expect(answers[2]).toEqual({ data: { _entities: [{ stock: 2 }] } });
+    // The batched request, then each fetch alone.
+    expect(sent).toHaveLength(4);
+  },
+);
+
+it('asks once for the entities of fetches that ask the same of them, each answered as if sent alone', async () => {
   const sent: EntityRequest[] = [];
-  const requests = [stockOf('a'), stockOf('unknown'), stockOf('bb')];
-  const answers = await together(inProcessClient(sent), requests);
+  // The first and third fetch ask the same (one operation), the second apart; dd's stock fails.
+  const requests = [stockOf('a', 'dd'), stockOf('ccc'), stockOf('dd', 'bb', 'a')];
+  const answers = await together(inProcessClient(sent), requests, [0, 1, 0]);
+  expect(answers.map(asRead)).toEqual((await Promise.all(requests.map(alone))).map(asRead));
+  expect(answers[2]).toMatchObject({
+    data: { _entities: [{ stock: null }, { stock: 2 }, { stock: 1 }] },
+    errors: [{ message: 'No stock of dd', path: ['_entities', 0, 'stock'] }],
+  });
+  expect(sent).toHaveLength(1);
+  const upcs = (list: unknown) => (list as { upc: string }[]).map(({ upc }) => upc);
+  expect(upcs(sent[0].variables.representations_0)).toEqual(['a', 'dd', 'bb']);
+  expect(upcs(sent[0].variables.representations_1)).toEqual(['ccc']);
+  // No two fetches share an entity object: each merges its own into the response.
+  expect((answers[2].data as { _entities: unknown[] })._entities[2]).not.toBe(
+    (answers[0].data as { _entities: unknown[] })._entities[0],
+  );
+});
+
+it('sends one operation as it is when every fetch of the group asks the same', async () => {
+  const sent: EntityRequest[] = [];
+  const requests = [stockOf('a', 'bb'), stockOf('bb', 'ccc')];
+  const answers = await together(inProcessClient(sent), requests, [0, 0]);
   expect(answers).toEqual(await Promise.all(requests.map(alone)));
-  expect(answers[0]).toEqual({ data: { _entities: [{ stock: 1 }] } });
-  expect(answers[1]).toMatchObject({ data: null, errors: [{ message: 'No product unknown', path: ['_entities'] }] });
-  expect(answers[2]).toEqual({ data: { _entities: [{ stock: 2 }] } });
-  // The batched request, then each fetch alone.
-  expect(sent).toHaveLength(4);
+  expect(sent).toEqual([stockOf('a', 'bb', 'ccc')]);
 });
 
 describe('entity fetches of the Guild benchmark shape', () => {
@@ -101,15 +153,17 @@ describe('entity fetches of the Guild benchmark shape', () => {
     expect(result.errors).toEqual([]);
     expect(JSON.parse(JSON.stringify(result.data))).toEqual((await unfederated()).data);
     // The plan's 16 fetches: 2 root fields and 14 entity fetches, these in 6 requests, one per
-    // subgraph and stage (stage 1: reviews, inventory; 2: products, inventory, accounts; 3: inventory).
+    // subgraph and stage (stage 1: reviews, inventory; 2: products, inventory, accounts; 3: inventory),
+    // with 7 `_entities` fields: those of a request that ask the same of their entities share one
+    // (the 3 of products, the 3 and the 3 of inventory, the 2 of accounts).
     const entityRequests = sent.filter((request) => representationLists(request).length > 0);
     expect(sent.length - entityRequests.length).toBe(2);
-    expect(entityRequests.flatMap(representationLists)).toHaveLength(14);
     expect(entityRequests).toHaveLength(6);
+    expect(entityRequests.flatMap(representationLists)).toHaveLength(7);
     const batched = entityRequests.filter((request) => representationLists(request).length > 1);
     expect(batched.length).toBeGreaterThan(0);
     for (const { query } of batched)
-      expect(query).toMatch(/_0_entities: _entities\(representations: \$representations_0\)/);
+      expect(query).toMatch(/_0_entities:_entities\(representations:\$representations_0\)/);
   });
 
   it('send the same operations for every request of the plan, however fast each subgraph answers', async () => {
@@ -142,8 +196,9 @@ describe('entity fetches of the Guild benchmark shape', () => {
     expect(result.errors).toEqual([]);
     const expected = (await unfederated()).data as Record<string, unknown>;
     expect(JSON.parse(JSON.stringify(result.data))).toEqual({ ...expected, topProducts: [] });
-    // What is left of the plan: the users' branch, 8 entity fetches.
-    expect(sent.flatMap(representationLists)).toHaveLength(8);
+    // What is left of the plan: the users' branch, 8 entity fetches in 5 requests (stage 1: reviews;
+    // 2: products, inventory, accounts; 3: inventory), where the whole plan sends 6.
+    expect(sent.filter((request) => representationLists(request).length > 0)).toHaveLength(5);
   });
 
   it('send a group without the fetches of a branch @include leaves out', async () => {

@@ -31,3 +31,21 @@ export function deepMerge(target: Data, source: Data | null | undefined): Data {
   }
   return target;
 }
+
+/** A deep copy of parsed JSON data. */
+export function copyOf<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copyOf) as T;
+  const copy: Data = {};
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') {
+      Object.defineProperty(copy, key, {
+        value: copyOf((value as Data)[key]),
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    } else copy[key] = copyOf((value as Data)[key]);
+  }
+  return copy as T;
+}

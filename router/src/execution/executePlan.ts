@@ -13,7 +13,7 @@ import {
 } from 'graphql';
 import type { RouterContext } from '../gateway';
 import type { SubgraphClient } from '../subgraphClient';
-import { deepMerge, type Data } from './deepMerge';
+import { copyOf, deepMerge, type Data } from './deepMerge';
 import { EntityBatches } from './fetchBatches';
 import type { DeferredStep, PreparedFetch, PreparedPlan, Step } from './preparedPlan';
 import { shapeResponse, type DeferredFragment, type FieldShape, type OperationShapes } from './responseShape';
@@ -386,24 +386,6 @@ async function send(
     }
   }
   return response.data as Data | null | undefined;
-}
-
-/** A deep copy of parsed JSON data. */
-function copyOf<T>(value: T): T {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(copyOf) as T;
-  const copy: Data = {};
-  for (const key of Object.keys(value)) {
-    if (key === '__proto__') {
-      Object.defineProperty(copy, key, {
-        value: copyOf((value as Data)[key]),
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-    } else copy[key] = copyOf((value as Data)[key]);
-  }
-  return copy as T;
 }
 
 /** The root path of a root-level cursor (no lists in it: a root fetch's answer sits at the root). */

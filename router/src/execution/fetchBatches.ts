@@ -3,6 +3,7 @@ import {
   OperationTypeNode,
   parse,
   print,
+  stripIgnoredCharacters,
   visit,
   type DocumentNode,
   type FragmentDefinitionNode,
@@ -15,7 +16,7 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { LRUCache } from 'lru-cache';
 import type { RouterContext } from '../gateway';
 import type { SubgraphClient } from '../subgraphClient';
-import type { Data } from './deepMerge';
+import { copyOf, type Data } from './deepMerge';
 import type { PreparedFetch, Step } from './preparedPlan';
 
 /** One entity fetch of a plan, as sent: its operation, and its variables with its representations. */
@@ -35,6 +36,11 @@ export interface BatchMember {
 export interface BatchPlan {
   /** How many fetches each group has (two or more). */
   readonly sizes: readonly number[];
+  /**
+   * For each group, each fetch's operation as the place of the group's first fetch with that
+   * operation (the same text but for its name asks the same of each entity, with the same variables).
+   */
+  readonly operations: readonly (readonly number[])[];
   /** The grouped fetches under each step that may not run (a Flatten's step, a Condition's branch). */
   readonly under: ReadonlyMap<Step, readonly BatchMember[]>;
 }
@@ -87,10 +93,13 @@ export function planBatches(
   walk(root, 0, 0);
   const members = new Map<PreparedFetch, BatchMember>();
   const sizes: number[] = [];
+  const operations: number[][] = [];
   for (const together of stages.values()) {
     if (together.length < 2) continue;
     const group = sizes.push(together.length) - 1;
     together.forEach((fetch, member) => members.set(fetch, { group, member }));
+    const asked = together.map(({ operation }) => unnamed(operation));
+    operations.push(asked.map((operation) => asked.indexOf(operation)));
   }
   if (!sizes.length) return undefined;
   const under = new Map<Step, BatchMember[]>();
@@ -98,7 +107,12 @@ export function planBatches(
     const grouped = fetchesUnder(step).flatMap((fetch) => members.get(fetch) ?? []);
     if (grouped.length) under.set(step, grouped);
   }
-  return { plan: { sizes, under }, members };
+  return { plan: { sizes, operations, under }, members };
+}
+
+/** A fetch's operation without its name: the planner names each fetch's apart (`Query__products__3`). */
+function unnamed(operation: string): string {
+  return operation.replace(/^\s*query\s+[_A-Za-z][_0-9A-Za-z]*/, 'query');
 }
 
 function fetchesUnder(step: Step): PreparedFetch[] {
@@ -120,6 +134,7 @@ function fetchesUnder(step: Step): PreparedFetch[] {
 }
 
 interface Waiting {
+  readonly member: number;
   readonly client: SubgraphClient;
   readonly request: EntityRequest;
   readonly resolve: (response: GatewayGraphQLResponse) => void;
@@ -155,7 +170,7 @@ export class EntityBatches {
     // Once per request each; were it twice, the group would be sent already: this one goes alone.
     if (this.#ready[group][member] !== undefined) return client.fetch(request, false, this.context);
     return new Promise((resolve, reject) => {
-      this.#ready[group][member] = { client, request, resolve, reject };
+      this.#ready[group][member] = { member, client, request, resolve, reject };
       this.#settle(group);
     });
   }
@@ -180,20 +195,27 @@ export class EntityBatches {
       const [{ client, request, resolve, reject }] = waiting;
       client.fetch(request, false, this.context).then(resolve, reject);
     } else if (waiting.length > 1) {
-      void this.#send(waiting[0].client, waiting);
+      void this.#send(waiting[0].client, partsOf(waiting, this.plan.operations[group]));
     }
   }
 
-  async #send(client: SubgraphClient, waiting: readonly Waiting[]): Promise<void> {
-    let response: GatewayGraphQLResponse;
+  /** Sends the parts of a group as one request, and answers each fetch as if it had been sent alone. */
+  async #send(client: SubgraphClient, parts: readonly Part[]): Promise<void> {
+    const waiting = parts.flatMap((part) => part.members);
+    let answers: GatewayGraphQLResponse[];
     try {
-      const { query, variables } = batchOperation(waiting.map(({ request }) => request));
-      response = await client.fetch({ query, variables }, false, this.context);
+      if (parts.length === 1) {
+        // One operation: sent as it is, with the representations of all its fetches.
+        answers = [await client.fetch(parts[0].request, false, this.context)];
+      } else {
+        const { query, variables } = batchOperation(parts.map(({ request }) => request));
+        answers = answersOf(await client.fetch({ query, variables }, false, this.context), parts.length);
+      }
     } catch (error) {
       for (const { reject } of waiting) reject(error);
       return;
     }
-    if (response.data === null) {
+    if (answers.some((answer) => answer.data === null)) {
       // One fetch's `_entities` failed as a whole (a reference resolver that throws instead of
       // rejecting, a type the subgraph lacks), and the field being non-null, that nulled the
       // whole operation: sent alone, the others would have had their entities, so each goes alone.
@@ -201,30 +223,114 @@ export class EntityBatches {
         client.fetch(request, false, this.context).then(resolve, reject);
       return;
     }
-    const errorsOf: GraphQLFormattedError[][] = waiting.map(() => []);
-    for (const error of response.errors ?? []) {
-      const member = error.path ? memberOf(error.path[0]) : undefined;
-      if (member !== undefined && member < waiting.length) {
-        errorsOf[member].push({ ...error, path: ['_entities', ...error.path!.slice(1)] });
-      } else {
-        // Not about one fetch's entities (the request as a whole): each fetch would have had it.
-        for (const errors of errorsOf) errors.push(error);
-      }
-    }
-    const data = response.data as Data | undefined;
-    waiting.forEach(({ resolve }, member) =>
-      resolve({
-        data: data && { _entities: data[aliasOf(member)] },
-        ...(errorsOf[member].length ? { errors: errorsOf[member] } : {}),
-      }),
-    );
+    parts.forEach((part, index) => part.answer(answers[index]));
   }
 }
 
-const aliasOf = (member: number) => `_${member}_entities`;
-const representationsOf = (member: number) => `representations_${member}`;
+/**
+ * The fetches of a group that ask the same of their entities, as one `_entities` field: each
+ * distinct representation of theirs once, each fetch answered with its own entities (a copy for
+ * every fetch after the first that has one: no two places in the response share an object).
+ */
+interface Part {
+  readonly request: EntityRequest;
+  readonly members: readonly Waiting[];
+  answer(answer: GatewayGraphQLResponse): void;
+}
 
-function memberOf(key: string | number | undefined): number | undefined {
+function partsOf(waiting: readonly Waiting[], operations: readonly number[]): Part[] {
+  const byOperation = new Map<number, Waiting[]>();
+  for (const each of waiting) {
+    const operation = operations[each.member];
+    const same = byOperation.get(operation);
+    if (same) same.push(each);
+    else byOperation.set(operation, [each]);
+  }
+  return [...byOperation.values()].map((members) => (members.length === 1 ? alone(members[0]) : shared(members)));
+}
+
+function alone(waiting: Waiting): Part {
+  return { request: waiting.request, members: [waiting], answer: waiting.resolve };
+}
+
+function shared(members: readonly Waiting[]): Part {
+  const representations: unknown[] = [];
+  const indexOf = new Map<string, number>();
+  /** Each fetch's representations as places in the shared list. */
+  const places = members.map(({ request }) =>
+    (request.variables.representations as unknown[]).map((representation) => {
+      const key = JSON.stringify(representation);
+      let place = indexOf.get(key);
+      if (place === undefined) indexOf.set(key, (place = representations.push(representation) - 1));
+      return place;
+    }),
+  );
+  const [{ request }] = members;
+  return {
+    request: { ...request, variables: { ...request.variables, representations } },
+    members,
+    answer: ({ data, errors }) => {
+      const entities = (data as Data | undefined)?._entities;
+      const given = new Set<number>();
+      members.forEach(({ resolve }, member) => {
+        const own = places[member];
+        let answered: unknown = entities;
+        // One entity too few or many and no place can be trusted: an empty list, which the fetch
+        // (that asked for at least one) reports as the wrong length.
+        if (Array.isArray(entities) && entities.length !== representations.length) answered = [];
+        else if (Array.isArray(entities)) {
+          answered = own.map((place) => {
+            if (!given.has(place)) {
+              given.add(place);
+              return entities[place] as unknown;
+            }
+            return copyOf(entities[place] as unknown);
+          });
+        }
+        const ownErrors: GraphQLFormattedError[] = [];
+        for (const error of errors ?? []) {
+          const place = error.path?.[1];
+          if (error.path?.[0] !== '_entities' || typeof place !== 'number') {
+            ownErrors.push(error);
+            continue;
+          }
+          // An entity's error, at each of this fetch's places of that entity.
+          own.forEach((at, index) => {
+            if (at === place) ownErrors.push({ ...error, path: ['_entities', index, ...error.path!.slice(2)] });
+          });
+        }
+        resolve({
+          ...(data === undefined ? {} : { data: data && { _entities: answered } }),
+          ...(ownErrors.length ? { errors: ownErrors } : {}),
+        });
+      });
+    },
+  };
+}
+
+/** A batched request's answer cut into each part's, as if each had been sent alone. */
+function answersOf(response: GatewayGraphQLResponse, parts: number): GatewayGraphQLResponse[] {
+  const errorsOf: GraphQLFormattedError[][] = Array.from({ length: parts }, () => []);
+  for (const error of response.errors ?? []) {
+    const part = error.path ? partOf(error.path[0]) : undefined;
+    if (part !== undefined && part < parts) {
+      errorsOf[part].push({ ...error, path: ['_entities', ...error.path!.slice(1)] });
+    } else {
+      // Not about one part's entities (the request as a whole): each would have had it.
+      for (const errors of errorsOf) errors.push(error);
+    }
+  }
+  const data = response.data as Data | null | undefined;
+  return errorsOf.map((errors, part) => ({
+    data: data && { _entities: data[aliasOf(part)] },
+    ...(errors.length ? { errors } : {}),
+  }));
+}
+
+const aliasOf = (part: number) => `_${part}_entities`;
+const representationsOf = (part: number) => `representations_${part}`;
+
+function partOf(key: string | number | undefined): number | undefined {
   const match = typeof key === 'string' ? /^_(\d+)_entities$/.exec(key) : null;
   return match ? Number(match[1]) : undefined;
 }
@@ -250,7 +356,7 @@ export function batchOperation(requests: readonly EntityRequest[]): { query: str
   const key = requests.map(({ query }) => query).join('\n');
   let query = batchedQueries.get(key);
   if (query === undefined) {
-    query = print(batchedDocument(requests.map(({ query: text }) => documentOf(text))));
+    query = stripIgnoredCharacters(print(batchedDocument(requests.map(({ query: text }) => documentOf(text)))));
     batchedQueries.set(key, query);
   }
   return { query, variables };
