@@ -25,6 +25,7 @@ import { dropDatabases, testMongoUrl, uniqueDbPrefix } from '../../../test/suppo
 import { startNatsServer, type TestNatsServer } from '../../../test/support/natsServer';
 import { consumerHasAcked, eventually, readStream } from '../../../test/support/streams';
 import { configSchema, type PaymentConfig } from '../src/config';
+import { openPayment } from '../src/domain/payment';
 import { PaymentStore } from '../src/paymentStore';
 import { startPaymentService } from '../src/service';
 
@@ -99,6 +100,13 @@ function authorization(reservationId: string, token = 'tok_visa') {
     amount: { amount: 36000, currency: 'EUR' },
     token,
   };
+}
+
+/** A payment as stored while its charge is in flight (opened, nothing charged yet), under `_id`. */
+function chargeInFlight(id: string, reservationId: string) {
+  const { token: _token, ...request } = authorization(reservationId);
+  const { id: _id, ...payment } = openPayment(request, id, new Date());
+  return { _id, ...payment, outbox: [] };
 }
 
 function reservationEvent(type: string, reservationId: string, version: number, data: Record<string, unknown> = {}) {
@@ -524,24 +532,9 @@ describe('payment service with a slow provider', () => {
 
   it('answers PENDING when a charge in flight does not settle within the wait (its attempt was lost)', async () => {
     const reservationId = randomUUID();
-    const now = new Date();
     await bed.payments.insertOne({
-      _id: PaymentStore.idFor(reservationId),
-      reservationId,
-      roomId: 'room-1',
-      guestId: 'gus',
-      hostId: 'hana',
-      amount: { amount: 36000, currency: 'EUR' },
-      status: 'PENDING',
-      failureReason: null,
-      chargeId: null,
-      refundId: null,
-      cancelRequested: false,
-      createdAt: now,
-      updatedAt: now,
-      version: 1,
+      ...chargeInFlight(PaymentStore.idFor(reservationId), reservationId),
       sealedToken: sealer.seal('tok_visa'),
-      outbox: [],
     });
     const startedAt = Date.now();
     await expect(bed.authorize(authorization(reservationId))).resolves.toMatchObject({ status: 'PENDING' });
@@ -580,25 +573,10 @@ describe('payment service started over a payment stored before ids were derived'
 
   beforeAll(async () => {
     bed = await startTestbed(1_500, async (database) => {
-      const now = new Date();
-      await database.collection<{ _id: string; [field: string]: unknown }>('payments').insertOne({
+      await database
+        .collection<{ _id: string; [field: string]: unknown }>('payments')
         // An ObjectId's hex, as payments had before their ids were derived from their reservation's.
-        _id: new mongoose.Types.ObjectId().toHexString(),
-        reservationId,
-        roomId: 'room-1',
-        guestId: 'gus',
-        hostId: 'hana',
-        amount: { amount: 36000, currency: 'EUR' },
-        status: 'PENDING',
-        failureReason: null,
-        chargeId: null,
-        refundId: null,
-        cancelRequested: false,
-        createdAt: now,
-        updatedAt: now,
-        version: 1,
-        outbox: [],
-      });
+        .insertOne(chargeInFlight(new mongoose.Types.ObjectId().toHexString(), reservationId));
     });
   });
   afterAll(async () => {
