@@ -33,9 +33,10 @@ export const infrastructureEnv = z.object({
   NATS_SERVER_DOWNLOAD_MIRROR: z.url().default(NATS_SERVER_RELEASES),
   /**
    * When set, a FerretDB started here keeps its data in this PostgreSQL database instead of SQLite
-   * files under the data dir. FerretDB v1 looks documents up by index only on PostgreSQL (on SQLite
-   * every query scans its collection), so the suite runs several times faster; .ci/run sets it
-   * where the machine runs PostgreSQL.
+   * files under the data dir. FerretDB v1 looks documents up by index on PostgreSQL; on SQLite only
+   * a lookup by `_id` alone does (with the index ferretdb-sqlite adds) and every other query scans
+   * its collection, so the suite runs several times faster; .ci/run sets it where the machine runs
+   * PostgreSQL.
    */
   FERRETDB_POSTGRESQL_URL: z
     .string()

@@ -5,6 +5,7 @@ import { describeSearch, infrastructureConfig, searchDirs, type InfrastructureCo
 import { DownloadFailedError, MissingServerError, ServerStartError } from './errors';
 import { findExecutable } from './executables';
 import { FERRETDB_VERSION, installFerretdb } from './ferretdbInstall';
+import { installFerretdbSqlite } from './ferretdbSqliteInstall';
 import { findGo } from './goToolchain';
 import { forgetServerPid, recordServerPid, stopLeftoverServer } from './leftoverServer';
 import type { Log } from './log';
@@ -27,6 +28,8 @@ export interface MongoServerOptions {
   readonly startTimeoutMs?: number;
   /** Where to look for and put binaries; read from the environment when not given. */
   readonly config?: InfrastructureConfig;
+  /** FerretDB even where a mongod could be had: for what only FerretDB does (its tests). */
+  readonly onlyFerretdb?: boolean;
 }
 
 export interface MongoServer {
@@ -48,17 +51,21 @@ export async function startMongo(options: MongoServerOptions): Promise<MongoServ
   const { engine, binary } = await chooseEngine(config, options);
   // Separate folders: the two engines' files are not compatible, and a machine may gain mongod later.
   const dataDir = path.join(options.dir, engine);
+  const launcher = engine === 'ferretdb' ? await ferretdbLauncher(config, dataDir, options.log) : [];
   fs.mkdirSync(dataDir, { recursive: true });
   await stopLeftoverServer(dataDir, options.log);
   // After the leftover is gone: it may hold the preferred port.
   const { server, address } = await startOnChosenPorts([options.port], async ([port]) => {
     const server = await startManagedProcess({
       name: engine,
-      command: binary,
-      args:
-        engine === 'mongod'
+      command: launcher[0] ?? binary,
+      args: [
+        ...launcher.slice(1),
+        ...(launcher.length > 0 ? [binary] : []),
+        ...(engine === 'mongod'
           ? mongodArguments(dataDir, port)
-          : ferretdbArguments(dataDir, port, config.FERRETDB_POSTGRESQL_URL),
+          : ferretdbArguments(dataDir, port, config.FERRETDB_POSTGRESQL_URL)),
+      ],
       output: { logFile: path.join(dataDir, 'server.log') },
       detached: options.detached,
     });
@@ -95,24 +102,10 @@ async function chooseEngine(config: InfrastructureConfig, options: MongoServerOp
     return { engine, binary };
   };
 
-  const installed = findExecutable('mongod', searchDirs(config));
-  if (installed !== undefined) return choose('mongod', installed, `using the mongod found at ${installed}`);
-  passedOver.push(`no mongod ${describeSearch(config)}`);
-
-  const downloadedEarlier = await downloadedMongod(binDir);
-  if (downloadedEarlier !== undefined) {
-    return choose(
-      'mongod',
-      downloadedEarlier,
-      `using mongod ${MONGOD_VERSION}, downloaded earlier: ${downloadedEarlier}`,
-    );
-  }
-  try {
-    const downloaded = await downloadMongod({ binDir, idleTimeoutMs: config.ROOMBOOK_DOWNLOAD_TIMEOUT_MS, log });
-    return choose('mongod', downloaded, `using mongod ${MONGOD_VERSION}, downloaded just now: ${downloaded}`);
-  } catch (error) {
-    if (!(error instanceof DownloadFailedError)) throw error;
-    passedOver.push(`the mongod ${MONGOD_VERSION} download from ${error.url} failed: ${error.reason}`);
+  if (options.onlyFerretdb) passedOver.push('FerretDB asked for');
+  else {
+    const mongod = await findOrDownloadMongod(config, options, passedOver);
+    if (mongod !== undefined) return choose('mongod', mongod.binary, mongod.what);
   }
 
   const ferretdb = findExecutable('ferretdb', [...searchDirs(config), binDir]);
@@ -141,6 +134,52 @@ async function chooseEngine(config: InfrastructureConfig, options: MongoServerOp
       `let mongod ${MONGOD_VERSION} be downloaded: it needs https://fastdl.mongodb.org, or a mirror in MONGOMS_DOWNLOAD_MIRROR; ` +
       `or install Go 1.24 or newer (https://go.dev/dl/), and FerretDB is built into ${binDir} on the next run.`,
   );
+}
+
+/** A mongod on this machine, or downloaded earlier or now; each way that failed is added to `passedOver`. */
+async function findOrDownloadMongod(
+  config: InfrastructureConfig,
+  { log }: MongoServerOptions,
+  passedOver: string[],
+): Promise<{ binary: string; what: string } | undefined> {
+  const binDir = config.ROOMBOOK_BIN_DIR;
+  const installed = findExecutable('mongod', searchDirs(config));
+  if (installed !== undefined) return { binary: installed, what: `using the mongod found at ${installed}` };
+  passedOver.push(`no mongod ${describeSearch(config)}`);
+
+  const downloadedEarlier = await downloadedMongod(binDir);
+  if (downloadedEarlier !== undefined) {
+    return {
+      binary: downloadedEarlier,
+      what: `using mongod ${MONGOD_VERSION}, downloaded earlier: ${downloadedEarlier}`,
+    };
+  }
+  try {
+    const downloaded = await downloadMongod({ binDir, idleTimeoutMs: config.ROOMBOOK_DOWNLOAD_TIMEOUT_MS, log });
+    return { binary: downloaded, what: `using mongod ${MONGOD_VERSION}, downloaded just now: ${downloaded}` };
+  } catch (error) {
+    if (!(error instanceof DownloadFailedError)) throw error;
+    passedOver.push(`the mongod ${MONGOD_VERSION} download from ${error.url} failed: ${error.reason}`);
+    return undefined;
+  }
+}
+
+/**
+ * What FerretDB on SQLite runs under: ferretdb-sqlite, our program that starts it and adds to each
+ * collection the index its lookups by `_id` can use (FerretDB v1.24's own is on another
+ * expression, so each such lookup, update and delete reads every document of the collection).
+ * Built with Go, as FerretDB is; without Go FerretDB runs alone, slower as collections grow. On
+ * PostgreSQL FerretDB's lookups by `_id` use its index already.
+ */
+async function ferretdbLauncher(config: InfrastructureConfig, dataDir: string, log: Log): Promise<string[]> {
+  if (config.FERRETDB_POSTGRESQL_URL) return [];
+  const go = findGo(config);
+  if (go === undefined) {
+    log('MongoDB: FerretDB on SQLite runs without ferretdb-sqlite (no Go to build it): lookups by _id scan');
+    return [];
+  }
+  const launcher = await installFerretdbSqlite(go, config.ROOMBOOK_BIN_DIR, log);
+  return [launcher, '-dir', dataDir, '--'];
 }
 
 function mongodArguments(dataDir: string, port: number): string[] {

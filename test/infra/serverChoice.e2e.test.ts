@@ -19,6 +19,7 @@ import { freePortLayout, runNpmStart, type NpmStart } from '../support/npmStart'
 import { infrastructureConfig, searchDirs } from '../../scripts/infra/config';
 import { findExecutable } from '../../scripts/infra/executables';
 import { installFerretdb } from '../../scripts/infra/ferretdbInstall';
+import { installFerretdbSqlite } from '../../scripts/infra/ferretdbSqliteInstall';
 import { findGo } from '../../scripts/infra/goToolchain';
 import { MONGOD_VERSION } from '../../scripts/infra/mongodDownload';
 import { chooseNatsServer, NATS_SERVER_VERSION } from '../../scripts/infra/nats';
@@ -30,6 +31,7 @@ const logToStderr = (line: string) => process.stderr.write(`[server choice] ${li
 /** Real binaries of this machine, linked into each case's own directories. */
 let go: string;
 let ferretdb: string;
+let ferretdbSqlite: string;
 let natsServer: string;
 
 let scratch: string;
@@ -41,10 +43,11 @@ beforeAll(async () => {
   const goFound = findGo(machine);
   if (goFound === undefined) throw new Error('these tests need the Go toolchain, as the test harness does');
   go = goFound;
-  // Built once into the shared bin dir (the test harness builds it too); never again here.
+  // FerretDB and ferretdb-sqlite: built once into the shared bin dir, never again here (a case links them).
   ferretdb =
     findExecutable('ferretdb', [...searchDirs(machine), machine.ROOMBOOK_BIN_DIR]) ??
     (await installFerretdb(go, machine.ROOMBOOK_BIN_DIR, logToStderr));
+  ferretdbSqlite = await installFerretdbSqlite(go, machine.ROOMBOOK_BIN_DIR, logToStderr);
   natsServer = await chooseNatsServer(machine, { log: logToStderr });
 }, 300_000);
 
@@ -159,7 +162,7 @@ describe.each([
 ] as const)('when the download mirrors %s', (_behaviour, mirrorAddress, withinSeconds) => {
   it('falls back to the FerretDB built with Go and to installing nats-server with Go, saying why each time', async () => {
     const tools = await directoryWith('tools', { go });
-    await directoryWith('bin', { ferretdb });
+    await directoryWith('bin', { ferretdb, [path.basename(ferretdbSqlite)]: ferretdbSqlite });
     const start = await startWith([tools], {
       MONGOMS_DOWNLOAD_MIRROR: await mirrorAddress(),
       NATS_SERVER_DOWNLOAD_MIRROR: await mirrorAddress(),
