@@ -35,7 +35,7 @@ const indexSuffix = "_roombook_id_lookup"
 
 func main() {
 	dir := flag.String("dir", "", "the directory holding FerretDB's <database>.sqlite files")
-	interval := flag.Duration("interval", 200*time.Millisecond, "how often to look for new collections")
+	interval := flag.Duration("interval", time.Second, "how often to look for new collections")
 	flag.Parse()
 	if *dir == "" || flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: ferretdb-sqlite -dir <dir> -- <ferretdb> <arguments>")
@@ -94,8 +94,11 @@ func indexAll(ctx context.Context, dir string) {
 	}
 }
 
-// indexDatabase opens the file anew each time: a database FerretDB drops and creates again is a
-// new file, which a connection kept open would not see.
+// indexDatabase opens the file for a moment each time. A connection of ours open while FerretDB
+// drops the database keeps the dropped file's write-ahead log on disk, and FerretDB would read
+// that log into the database it creates next under the same name ("disk I/O error"; the test
+// showed it with a connection kept open). A database is dropped seldom, and then FerretDB would
+// have to create it anew within the same moment for that to happen.
 func indexDatabase(ctx context.Context, file string) error {
 	// mode=rw: never create a file FerretDB has not; busy_timeout as FerretDB's own connections wait.
 	db, err := sql.Open("sqlite", "file:"+file+"?mode=rw&_pragma=busy_timeout(10000)")
