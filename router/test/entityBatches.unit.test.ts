@@ -9,7 +9,8 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { ANONYMOUS } from '@roombook/kernel';
 import { execute, parse } from 'graphql';
 import { GUILD_SUBGRAPHS } from '../../bench/gateway/guildSubgraphs';
-import { EntityBatches, type EntityRequest } from '../src/execution/fetchBatches';
+import { EntityBatches, planBatches, type EntityRequest } from '../src/execution/fetchBatches';
+import type { PreparedFetch, Step } from '../src/execution/preparedPlan';
 import type { RouterContext } from '../src/gateway';
 import type { SubgraphClient } from '../src/subgraphClient';
 import {
@@ -147,18 +148,86 @@ it('sends one operation as it is when every fetch of the group asks the same', a
   expect(sent).toEqual([stockOf('a', 'bb', 'ccc')]);
 });
 
+describe('which entity fetches of a plan go together', () => {
+  /** A fetch step to `serviceName`, of its entities unless it is a root fetch. */
+  const fetchTo = (serviceName: string, entity = true): Step => ({
+    kind: 'Fetch',
+    id: undefined,
+    fetch: {
+      serviceName,
+      operation: `query { ${serviceName} }`,
+      operationName: undefined,
+      mutation: false,
+      variableUsages: [],
+      representation: entity ? (object) => object : undefined,
+      inputRewrites: undefined,
+      outputRewrites: undefined,
+      batch: undefined,
+    },
+  });
+  const sequence = (...steps: Step[]): Step => ({ kind: 'Sequence', steps });
+  const parallel = (...steps: Step[]): Step => ({ kind: 'Parallel', steps });
+  const fetchOf = (step: Step) => (step as { fetch: PreparedFetch }).fetch;
+
+  it('puts a fetch alone at its stage with later fetches to its subgraph when nothing follows it', () => {
+    const early = fetchTo('inventory');
+    const late = fetchTo('inventory');
+    // early can run at stage 1, late at stage 2; the plan is 3 stages long either way.
+    const batches = planBatches(
+      parallel(sequence(fetchTo('a', false), early), sequence(fetchTo('b', false), fetchTo('products'), late)),
+    );
+    expect(batches?.plan.sizes).toEqual([2]);
+    expect(batches?.members.get(fetchOf(early))).toEqual({ group: 0, member: 0 });
+    expect(batches?.members.get(fetchOf(late))).toEqual({ group: 0, member: 1 });
+  });
+
+  it('keeps a fetch at its stage when waiting would make the plan longer', () => {
+    // early is followed by a products fetch: at stage 2, that one would end a stage after the plan.
+    const batches = planBatches(
+      parallel(
+        sequence(fetchTo('a', false), fetchTo('inventory'), fetchTo('products')),
+        sequence(fetchTo('b', false), fetchTo('reviews'), fetchTo('inventory')),
+      ),
+    );
+    expect(batches).toBeUndefined();
+  });
+
+  it('moves the fetches that follow one that waits, so they run after its group', () => {
+    // early (stage 1) waits for stage 2, its follower goes from stage 2 to 3, where the other
+    // accounts fetch is: both groups form, and the plan stays 4 stages long.
+    const early = fetchTo('inventory');
+    const follower = fetchTo('accounts');
+    const batches = planBatches(
+      parallel(
+        sequence(fetchTo('a', false), early, follower),
+        sequence(fetchTo('b', false), fetchTo('reviews'), fetchTo('inventory'), fetchTo('accounts')),
+      ),
+    );
+    expect(batches?.plan.sizes).toEqual([2, 2]);
+    expect(batches?.members.get(fetchOf(early))?.group).not.toBe(batches?.members.get(fetchOf(follower))?.group);
+  });
+});
+
 describe('entity fetches of the Guild benchmark shape', () => {
   it('go to a subgraph as one request when they are ready together, each answered as if sent alone', async () => {
     const { result, sent } = await throughTheExecutor();
     expect(result.errors).toEqual([]);
     expect(JSON.parse(JSON.stringify(result.data))).toEqual((await unfederated()).data);
-    // The plan's 16 fetches: 2 root fields and 14 entity fetches, these in 6 requests, one per
-    // subgraph and stage (stage 1: reviews, inventory; 2: products, inventory, accounts; 3: inventory),
-    // with 7 `_entities` fields: those of a request that ask the same of their entities share one
-    // (the 3 of products, the 3 and the 3 of inventory, the 2 of accounts).
+    // The plan's 16 fetches: 2 root fields and 14 entity fetches, these in 5 requests, one per
+    // subgraph and stage (stage 1: reviews; 2: products, inventory, accounts; 3: inventory): the
+    // top products' inventory fetch, which could go at stage 1 but has nothing after it, waits for
+    // the inventory fetches of stage 2 (alone at stage 1 it was a request of its own). 7
+    // `_entities` fields: those of a request that ask the same of their entities share one (the 3
+    // of products, the 3 and the 3 of inventory, the 2 of accounts).
     const entityRequests = sent.filter((request) => representationLists(request).length > 0);
     expect(sent.length - entityRequests.length).toBe(2);
-    expect(entityRequests).toHaveLength(6);
+    expect(entityRequests.map(({ subgraph }) => subgraph).sort()).toEqual([
+      'accounts',
+      'inventory',
+      'inventory',
+      'products',
+      'reviews',
+    ]);
     expect(entityRequests.flatMap(representationLists)).toHaveLength(7);
     const batched = entityRequests.filter((request) => representationLists(request).length > 1);
     expect(batched.length).toBeGreaterThan(0);
@@ -197,7 +266,7 @@ describe('entity fetches of the Guild benchmark shape', () => {
     const expected = (await unfederated()).data as Record<string, unknown>;
     expect(JSON.parse(JSON.stringify(result.data))).toEqual({ ...expected, topProducts: [] });
     // What is left of the plan: the users' branch, 8 entity fetches in 5 requests (stage 1: reviews;
-    // 2: products, inventory, accounts; 3: inventory), where the whole plan sends 6.
+    // 2: products, inventory, accounts; 3: inventory), as the whole plan sends.
     expect(sent.filter((request) => representationLists(request).length > 0)).toHaveLength(5);
   });
 

@@ -50,47 +50,119 @@ export interface BatchPlan {
  * request of the plan sends the same operations (and identical ones in flight can be merged).
  * Level by level, as Hive's planner does: a fetch's stage is the longest chain of fetches the
  * plan runs before it, and the entity fetches to one subgraph at one stage are a group, sent as one
- * operation once each of them is ready or known not to run. A fetch alone at its stage is sent as
- * soon as it is ready. A @defer's deferred blocks are staged apart, each its own: in an incremental
- * answer they run beside the rest of the plan. Undefined when no two fetches go together.
+ * operation once each of them is ready or known not to run. A fetch that would be alone at its
+ * stage waits for a later stage where its subgraph has other fetches, when the fetches that follow
+ * it still end within the plan's longest chain (the top products' inventory fetch of the Guild
+ * shape joins the other inventory fetches: one request less, no stage more). A fetch alone at its
+ * stage is sent as soon as it is ready. A @defer's deferred blocks are staged apart, each its own:
+ * in an incremental answer they run beside the rest of the plan. Undefined when no two fetches go
+ * together.
  */
 export function planBatches(
   root: Step,
 ): { readonly plan: BatchPlan; readonly members: ReadonlyMap<PreparedFetch, BatchMember> } | undefined {
-  const stages = new Map<string, PreparedFetch[]>();
-  const mayNotRun: Step[] = [];
-  let blocks = 0;
-  /** Stages the fetches of `step`, which starts at `stage`; answers the stage after it. */
-  const walk = (step: Step, stage: number, block: number): number => {
+  /** How many fetches must follow each fetch, one after the other, in its block. */
+  const after = new Map<PreparedFetch, number>();
+  /** Each block's longest chain of fetches. */
+  const lengths: number[] = [];
+  /** Each entity fetch's stage where nothing is moved. */
+  const earliest = new Map<PreparedFetch, number>();
+  const keyOf = (block: number, stage: number, fetch: PreparedFetch) => `${block} ${stage} ${fetch.serviceName}`;
+  const batched = (fetch: PreparedFetch) => fetch.representation !== undefined && !fetch.mutation;
+
+  /** How many fetches must run one after the other from `step` on, given `then` must follow it. */
+  const chain = (step: Step, then: number): number => {
     switch (step.kind) {
       case 'Sequence':
-        return step.steps.reduce((at, child) => walk(child, at, block), stage);
+        return step.steps.reduceRight((rest, child) => chain(child, rest), then);
       case 'Parallel':
-        return Math.max(stage, ...step.steps.map((child) => walk(child, stage, block)));
+        return Math.max(then, ...step.steps.map((child) => chain(child, then)));
       case 'Flatten':
-        mayNotRun.push(step.step);
-        return walk(step.step, stage, block);
+        return chain(step.step, then);
       case 'Condition': {
         const branches = [step.then, step.otherwise].filter((branch) => branch !== undefined);
-        mayNotRun.push(...branches);
-        return Math.max(stage, ...branches.map((branch) => walk(branch, stage, block)));
+        return Math.max(then, ...branches.map((branch) => chain(branch, then)));
       }
       case 'Defer':
-        for (const deferred of step.deferred) if (deferred.step) walk(deferred.step, 0, (blocks += 1));
-        return step.primary ? walk(step.primary, stage, block) : stage;
-      case 'Fetch': {
-        const { fetch } = step;
-        if (fetch.representation && !fetch.mutation) {
-          const key = `${block} ${stage} ${fetch.serviceName}`;
-          const together = stages.get(key);
-          if (together) together.push(fetch);
-          else stages.set(key, [fetch]);
-        }
-        return stage + 1;
-      }
+        // Each deferred block is staged apart: nothing of the rest follows it.
+        for (const deferred of step.deferred) if (deferred.step) chain(deferred.step, 0);
+        return step.primary ? chain(step.primary, then) : then;
+      case 'Fetch':
+        after.set(step.fetch, then);
+        return then + 1;
     }
   };
-  walk(root, 0, 0);
+  chain(root, 0);
+
+  /**
+   * Stages the fetches of `step`, which starts at `stage`, each where `place` puts it (not earlier
+   * than it can run); answers the stage after it.
+   */
+  const walk = (
+    step: Step,
+    stage: number,
+    block: { current: number; readonly next: () => number },
+    place: (fetch: PreparedFetch, stage: number, block: number) => number,
+  ): number => {
+    switch (step.kind) {
+      case 'Sequence':
+        return step.steps.reduce((at, child) => walk(child, at, block, place), stage);
+      case 'Parallel':
+        return Math.max(stage, ...step.steps.map((child) => walk(child, stage, block, place)));
+      case 'Flatten':
+        return walk(step.step, stage, block, place);
+      case 'Condition': {
+        const branches = [step.then, step.otherwise].filter((branch) => branch !== undefined);
+        return Math.max(stage, ...branches.map((branch) => walk(branch, stage, block, place)));
+      }
+      case 'Defer':
+        for (const deferred of step.deferred) {
+          if (deferred.step) walk(deferred.step, 0, { current: block.next(), next: block.next }, place);
+        }
+        return step.primary ? walk(step.primary, stage, block, place) : stage;
+      case 'Fetch':
+        return place(step.fetch, stage, block.current) + 1;
+    }
+  };
+  const blocks = () => {
+    let count = 0;
+    return { current: 0, next: () => (count += 1) };
+  };
+
+  // First each fetch as early as it can run: the plan's stages, and each block's length.
+  const company = new Map<string, number>();
+  walk(root, 0, blocks(), (fetch, stage, block) => {
+    lengths[block] = Math.max(lengths[block] ?? 0, stage + 1 + after.get(fetch)!);
+    if (batched(fetch)) {
+      earliest.set(fetch, stage);
+      const key = keyOf(block, stage, fetch);
+      company.set(key, (company.get(key) ?? 0) + 1);
+    }
+    return stage;
+  });
+  // Then each at the first stage, from the one it can run at on, where other fetches to its
+  // subgraph are, and its followers still end within its block's longest chain (its followers are
+  // staged after it: none runs before its group is sent). Else where it can run.
+  const stages = new Map<string, PreparedFetch[]>();
+  walk(root, 0, blocks(), (fetch, stage, block) => {
+    if (!batched(fetch)) return stage;
+    const own = earliest.get(fetch)!;
+    const latest = lengths[block] - 1 - after.get(fetch)!;
+    let placed = stage;
+    for (let at = stage; at <= latest; at += 1) {
+      const others = (company.get(keyOf(block, at, fetch)) ?? 0) - (at === own ? 1 : 0);
+      if (others > 0) {
+        placed = at;
+        break;
+      }
+    }
+    const key = keyOf(block, placed, fetch);
+    const together = stages.get(key);
+    if (together) together.push(fetch);
+    else stages.set(key, [fetch]);
+    return placed;
+  });
+
   const members = new Map<PreparedFetch, BatchMember>();
   const sizes: number[] = [];
   const operations: number[][] = [];
@@ -103,7 +175,7 @@ export function planBatches(
   }
   if (!sizes.length) return undefined;
   const under = new Map<Step, BatchMember[]>();
-  for (const step of mayNotRun) {
+  for (const step of mayNotRun(root)) {
     const grouped = fetchesUnder(step).flatMap((fetch) => members.get(fetch) ?? []);
     if (grouped.length) under.set(step, grouped);
   }
@@ -113,6 +185,27 @@ export function planBatches(
 /** A fetch's operation without its name: the planner names each fetch's apart (`Query__products__3`). */
 function unnamed(operation: string): string {
   return operation.replace(/^\s*query\s+[_A-Za-z][_0-9A-Za-z]*/, 'query');
+}
+
+/** The steps of a plan that may not run: each Flatten's step (no objects there), each Condition's branches. */
+function mayNotRun(step: Step): Step[] {
+  switch (step.kind) {
+    case 'Sequence':
+    case 'Parallel':
+      return step.steps.flatMap(mayNotRun);
+    case 'Flatten':
+      return [step.step, ...mayNotRun(step.step)];
+    case 'Condition': {
+      const branches = [step.then, step.otherwise].filter((branch) => branch !== undefined);
+      return branches.flatMap((branch) => [branch, ...mayNotRun(branch)]);
+    }
+    case 'Defer':
+      return [step.primary, ...step.deferred.map((deferred) => deferred.step)].flatMap((part) =>
+        part ? mayNotRun(part) : [],
+      );
+    case 'Fetch':
+      return [];
+  }
 }
 
 function fetchesUnder(step: Step): PreparedFetch[] {
