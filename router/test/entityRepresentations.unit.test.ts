@@ -5,6 +5,7 @@
  * every object: the same as the unfederated graph's.
  */
 import { GUILD_SUBGRAPHS } from '../../bench/gateway/guildSubgraphs';
+import { RepresentationIndex } from '../src/execution/representationIndex';
 import { representationLists, throughTheExecutor, unfederated, type Subgraphs } from './support/guildShape';
 
 describe('entity fetches of the Guild benchmark shape', () => {
@@ -50,5 +51,29 @@ describe('entity fetches of the Guild benchmark shape', () => {
       expect(error.message).toBe(failing.message);
       expect(error.extensions.serviceName).toBe('inventory');
     }
+  });
+});
+
+describe('the distinct representations of a fetch', () => {
+  it('are found at one place exactly when their JSON is the same text', () => {
+    const representations: Record<string, unknown>[] = [
+      { __typename: 'Product', upc: '1' },
+      { __typename: 'Product', upc: 1 },
+      { __typename: 'Product', upc: '1' },
+      { upc: '1', __typename: 'Product' },
+      { __typename: 'Product', upc: '1', weight: null },
+      { __typename: 'Product', upc: '1', weight: 0 },
+      { __typename: 'Product', upc: '1', weight: false },
+      { __typename: 'Product', upc: '1', dimensions: { width: 2 } },
+      { __typename: 'Product', upc: '1', dimensions: { width: 2 } },
+      { __typename: 'Product', upc: '1', dimensions: [2] },
+      { __typename: 'User', upc: '1' },
+      { __typename: 'Product', upc: '1', weight: null },
+    ];
+    const distinct = new RepresentationIndex();
+    const places: number[] = [];
+    for (const representation of representations) places.push(distinct.placeOf(representation, places.length));
+    const texts = representations.map((representation) => JSON.stringify(representation));
+    expect(places).toEqual(texts.map((text) => texts.indexOf(text)));
   });
 });

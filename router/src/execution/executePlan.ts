@@ -15,6 +15,7 @@ import type { RouterContext } from '../gateway';
 import type { SubgraphClient } from '../subgraphClient';
 import { copyOf, deepMerge, type Data } from './deepMerge';
 import { EntityBatches } from './fetchBatches';
+import { RepresentationIndex } from './representationIndex';
 import type { DeferredStep, PreparedFetch, PreparedPlan, Step } from './preparedPlan';
 import { shapeResponse, type DeferredFragment, type FieldShape, type OperationShapes } from './responseShape';
 
@@ -311,18 +312,16 @@ async function fetch(run: Run, fetch: PreparedFetch, cursor: Cursor): Promise<vo
       // and each given the answer: the subgraph's work, the bytes and the parsing scale with distinct entities.
       const representations: Data[] = [];
       const objectsOf: number[][] = [];
-      const indexOf = new Map<string, number>();
+      const distinct = new RepresentationIndex();
       for (let index = 0; index < cursor.objects.length; index += 1) {
         const representation = fetch.representation(cursor.objects[index]);
         if (!representation || !representation.__typename) continue;
         applyRewrites(run.supergraphSchema, fetch.inputRewrites, representation);
-        const key = JSON.stringify(representation);
-        const known = indexOf.get(key);
-        if (known !== undefined) {
-          objectsOf[known].push(index);
+        const place = distinct.placeOf(representation, representations.length);
+        if (place < representations.length) {
+          objectsOf[place].push(index);
           continue;
         }
-        indexOf.set(key, representations.length);
         representations.push(representation);
         objectsOf.push([index]);
       }

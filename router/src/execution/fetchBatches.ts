@@ -18,6 +18,7 @@ import type { RouterContext } from '../gateway';
 import type { SubgraphClient } from '../subgraphClient';
 import { copyOf, type Data } from './deepMerge';
 import type { PreparedFetch, Step } from './preparedPlan';
+import { RepresentationIndex } from './representationIndex';
 
 /** One entity fetch of a plan, as sent: its operation, and its variables with its representations. */
 export interface EntityRequest {
@@ -347,14 +348,13 @@ function alone(waiting: Waiting): Part {
 }
 
 function shared(members: readonly Waiting[]): Part {
-  const representations: unknown[] = [];
-  const indexOf = new Map<string, number>();
+  const representations: Data[] = [];
+  const distinct = new RepresentationIndex();
   /** Each fetch's representations as places in the shared list. */
   const places = members.map(({ request }) =>
-    (request.variables.representations as unknown[]).map((representation) => {
-      const key = JSON.stringify(representation);
-      let place = indexOf.get(key);
-      if (place === undefined) indexOf.set(key, (place = representations.push(representation) - 1));
+    (request.variables.representations as Data[]).map((representation) => {
+      const place = distinct.placeOf(representation, representations.length);
+      if (place === representations.length) representations.push(representation);
       return place;
     }),
   );
