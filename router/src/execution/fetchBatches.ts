@@ -13,7 +13,6 @@ import {
   type VariableDefinitionNode,
 } from 'graphql';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { LRUCache } from 'lru-cache';
 import type { RouterContext } from '../gateway';
 import type { SubgraphClient } from '../subgraphClient';
 import { copyOf, type Data } from './deepMerge';
@@ -289,12 +288,12 @@ export class EntityBatches {
       const [{ client, request, resolve, reject }] = waiting;
       client.fetch(request, false, this.context).then(resolve, reject);
     } else if (waiting.length > 1) {
-      void this.#send(waiting[0].client, partsOf(waiting, this.plan.operations[group]));
+      void this.#send(group, waiting[0].client, partsOf(waiting, this.plan.operations[group]));
     }
   }
 
   /** Sends the parts of a group as one request, and answers each fetch as if it had been sent alone. */
-  async #send(client: SubgraphClient, parts: readonly Part[]): Promise<void> {
+  async #send(group: number, client: SubgraphClient, parts: readonly Part[]): Promise<void> {
     const waiting = parts.flatMap((part) => part.members);
     let answers: GatewayGraphQLResponse[];
     try {
@@ -302,7 +301,14 @@ export class EntityBatches {
         // One operation: sent as it is, with the representations of all its fetches.
         answers = [await client.fetch(parts[0].request, false, this.context)];
       } else {
-        const { query, variables } = batchOperation(parts.map(({ request }) => request));
+        const requests = parts.map(({ request }) => request);
+        // The batched text is the same for every request of the plan whose group has the same
+        // fetches heading its parts (each part is sent with its first fetch's operation).
+        const queries = queriesOf(this.plan);
+        const key = `${group} ${parts.map(({ members }) => members[0].member).join(' ')}`;
+        let query = queries.get(key);
+        if (query === undefined) queries.set(key, (query = batchedQuery(requests)));
+        const variables = batchedVariables(requests);
         answers = answersOf(await client.fetch({ query, variables }, false, this.context), parts.length);
       }
     } catch (error) {
@@ -428,17 +434,26 @@ function partOf(key: string | number | undefined): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/** Each fetch operation's document, parsed once (as many as the plans kept, about). */
-const documents = new LRUCache<string, DocumentNode>({ max: 10_000 });
-/** The batched operation of each list of fetch operations, written once. */
-const batchedQueries = new LRUCache<string, string>({ max: 10_000 });
+/** Each plan's batched operations, by group and the fetches heading its parts. */
+const batchedQueries = new WeakMap<BatchPlan, Map<string, string>>();
+
+function queriesOf(plan: BatchPlan): Map<string, string> {
+  let queries = batchedQueries.get(plan);
+  if (!queries) batchedQueries.set(plan, (queries = new Map<string, string>()));
+  return queries;
+}
 
 /**
  * One operation for several `_entities` fetches to one subgraph: each fetch's selections under
  * its alias with its representations in a variable of its own, its fragments renamed apart; the
  * client's variables the fetches use are shared (one operation's, so of one type each).
  */
-export function batchOperation(requests: readonly EntityRequest[]): { query: string; variables: Data } {
+export function batchedQuery(requests: readonly EntityRequest[]): string {
+  return stripIgnoredCharacters(print(batchedDocument(requests.map(({ query }) => parse(query)))));
+}
+
+/** The variables of a batched operation (see batchedQuery). */
+export function batchedVariables(requests: readonly EntityRequest[]): Data {
   const variables: Data = {};
   requests.forEach(({ variables: own }, member) => {
     for (const [name, value] of Object.entries(own)) {
@@ -446,19 +461,7 @@ export function batchOperation(requests: readonly EntityRequest[]): { query: str
       else variables[name] = value;
     }
   });
-  const key = requests.map(({ query }) => query).join('\n');
-  let query = batchedQueries.get(key);
-  if (query === undefined) {
-    query = stripIgnoredCharacters(print(batchedDocument(requests.map(({ query: text }) => documentOf(text)))));
-    batchedQueries.set(key, query);
-  }
-  return { query, variables };
-}
-
-function documentOf(query: string): DocumentNode {
-  let document = documents.get(query);
-  if (!document) documents.set(query, (document = parse(query)));
-  return document;
+  return variables;
 }
 
 function batchedDocument(members: readonly DocumentNode[]): DocumentNode {
