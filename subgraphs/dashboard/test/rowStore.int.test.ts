@@ -219,3 +219,24 @@ describe.each(['update', 'updateAll'] as const)('a writer held between its revis
     expect(await fast.get(ROOM)).toEqual(rowWith(facts));
   });
 });
+
+// Revisions are the only thing a row's store deletes; one that pruned too little would make every lookup on SQLite slower.
+it('prunes, over batches of rows, every revision KEPT_REVISIONS behind what it copied, and none above', async () => {
+  const [store] = await stores(database);
+  const revisions = database.collection<{ _id: string; roomId: string; revision: number }>(
+    `dashboard_revisions_v${version}`,
+  );
+  const facts: DashboardFact[] = [registered];
+  let row = emptyRow(ROOM);
+  for (let step = 0; step < 12; step += 1) {
+    if (step > 0) facts.push(reservation(`batch-${step}`));
+    const next = applyFacts(row, [facts[facts.length - 1]])!;
+    expect(await store.updateAll([{ next, expectedVersion: row.version }])).toEqual([true]);
+    row = next;
+  }
+  const kept = (await revisions.find({ roomId: ROOM }, { projection: { revision: 1 } }).toArray())
+    .map(({ revision }) => revision)
+    .sort((a, b) => a - b);
+  expect(kept).toEqual([9, 10, 11, 12]);
+  expect(await store.get(ROOM)).toEqual(rowWith(facts));
+});
