@@ -282,7 +282,7 @@ export class OutboxRelay {
    * knows their outbox whole, otherwise read by _id. Both spare the search for pending outboxes
    * (`outboxPending: true`), which FerretDB on SQLite answers by decoding every document of the
    * collection (measured: a scan per booking in each of reservation and payment, growing with the
-   * collections); the first spares the read too, itself a scan inside SQLite there.
+   * collections); the first spares the read too.
    */
   private async publishAnnounced(announced: ReadonlyMap<Collection, ReadonlySet<mongo.ObjectId>>): Promise<number> {
     let published = 0;
