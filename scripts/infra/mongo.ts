@@ -44,24 +44,26 @@ const REPLICA_SET = 'rs0';
 /**
  * Starts a MongoDB-wire server on 127.0.0.1, the first that can be had of: a mongod on this machine;
  * a mongod downloaded once (mongodb-memory-server's downloader) into the bin dir; FerretDB
- * (MongoDB-compatible, SQLite storage), built with Go on first use. Says in one line which, and why.
+ * (MongoDB-compatible, SQLite storage, under ferretdb-sqlite), built with Go on first use. Says in
+ * one line which, and why.
  */
 export async function startMongo(options: MongoServerOptions): Promise<MongoServer> {
   const config = options.config ?? infrastructureConfig();
   const { engine, binary } = await chooseEngine(config, options);
   // Separate folders: the two engines' files are not compatible, and a machine may gain mongod later.
   const dataDir = path.join(options.dir, engine);
+  // FerretDB on SQLite runs under its launcher: the launcher and its arguments, then FerretDB's command line.
   const launcher = engine === 'ferretdb' ? await ferretdbLauncher(config, dataDir, options.log) : [];
+  const [command, ...leadingArgs] = [...launcher, binary];
   fs.mkdirSync(dataDir, { recursive: true });
   await stopLeftoverServer(dataDir, options.log);
   // After the leftover is gone: it may hold the preferred port.
   const { server, address } = await startOnChosenPorts([options.port], async ([port]) => {
     const server = await startManagedProcess({
       name: engine,
-      command: launcher[0] ?? binary,
+      command,
       args: [
-        ...launcher.slice(1),
-        ...(launcher.length > 0 ? [binary] : []),
+        ...leadingArgs,
         ...(engine === 'mongod'
           ? mongodArguments(dataDir, port)
           : ferretdbArguments(dataDir, port, config.FERRETDB_POSTGRESQL_URL)),
