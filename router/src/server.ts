@@ -31,6 +31,7 @@ import { loadShedding } from './loadShedding';
 import { OperationMetrics } from './operationMetrics';
 import { graphqlHttpHandler } from './pipeline/graphqlHttp';
 import { OperationPipeline } from './pipeline/operationPipeline';
+import { keepNamesOneByte } from './supergraphNames';
 import { OperationLimiter } from './queryCost';
 import { LiveCursors } from './subscriptions/liveCursors';
 import { LiveFields } from './subscriptions/liveFields';
@@ -69,6 +70,7 @@ export async function startRouter(
   let supergraphLoaded = false;
   const supergraphFile = config.SUPERGRAPH_PATH ?? supergraphPath;
   const supergraphSdl = readFileSync(supergraphFile, 'utf8');
+  keepNamesOneByte(supergraphSdl);
   const accessRules = AccessRules.fromSupergraph(supergraphSdl);
   assertPoliciesKnown(accessRules.policyNames());
   const subgraphs = createGateway(config, supergraphFile, metrics.registry, tokens);
