@@ -1,12 +1,12 @@
 /**
- * npm run bench:dashboard: how long after a change is committed (its event is in the stream)
- * the dashboard row that shows it can be read through the router, at steady rates of events and
+ * npm run bench:dashboard: how long after a change's event is sent to the stream the dashboard
+ * row that shows it can be read through the router, at steady rates of events and
  * after a burst. A benchmark, not a test: it prints what it measures and the machine.
  *
  * Each change is a new reservation of one of ROOMS rooms, published as its service would
  * publish it; the k-th reservation of a room is readable once the router's row shows k pending.
  * The bench follows the dashboard's change signals and reads a row through the router after
- * each one, so lag = the time of that read - the time the event was published.
+ * each one, so lag = the end of that read - the time the event was sent.
  *
  * Beside it, in the same run and on the same server: how many single-document updates per second
  * the MongoDB driver alone gets (8 at once), the floor any projection pays per event, for scale.
@@ -16,9 +16,15 @@
  * files, or mongod where one can be had); a summary at the end gives each engine's events/s as a
  * share of its driver's updates/s.
  *
+ * The dashboard and the router each run as their own process, compiled under dist/ as `npm start`
+ * runs them, so what is measured is what a user of a deployment sees: run inside the bench's
+ * process, the router, the projection and the bench's own publishing and reading shared one event
+ * loop, and each waited for the others' work (BENCH_SERVICES=in-process still runs them so).
+ *
  * Environment: BENCH_RATES (events/s, default "50,100,200"), BENCH_SECONDS (per rate, default
- * 10), BENCH_BURST (events, default 1000), BENCH_ROOMS (default 50); TEST_MONGO_URL to use a
- * running MongoDB-wire server instead of starting any.
+ * 10), BENCH_BURST (events, default 1000), BENCH_ROOMS (default 50); BENCH_SERVICES (compiled,
+ * the default; source: under tsx; in-process); TEST_MONGO_URL to use a running MongoDB-wire server
+ * instead of starting any.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -35,18 +41,21 @@ import { tokenFor } from '../test/support/tokens';
 import { infrastructureConfig } from '../scripts/infra/config';
 import { startMongo } from '../scripts/infra/mongo';
 import { findFreePort } from '../scripts/infra/ports';
+import { buildIfChanged } from '../scripts/build';
+import { cpuSpent, descendantsCpu } from './processCpu';
 
 const RATES = (process.env.BENCH_RATES ?? '50,100,200').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const BURST = Number(process.env.BENCH_BURST ?? 1000);
 const ROOMS = Number(process.env.BENCH_ROOMS ?? 50);
+const SERVICES = (process.env.BENCH_SERVICES ?? 'compiled') as 'compiled' | 'source' | 'in-process';
 /** How long the last change of a run may take to become readable before the bench gives up on it. */
 const DRAIN_TIMEOUT_MS = 300_000;
 
 const PENDING = `query($roomId: ID!) { roomDashboard(roomId: $roomId) { reservationCounts { pending } } }`;
 
 interface Tracker {
-  /** Publish times of each room's reservations, in order. */
+  /** When each room's reservations were sent, in order: a lag runs from the moment the change is made. */
   readonly published: Map<string, number[]>;
   /** How many of each room's reservations the router has been seen to show. */
   readonly seen: Map<string, number>;
@@ -82,6 +91,15 @@ async function main() {
   console.log(
     `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${loadAverage()}`,
   );
+  if (SERVICES === 'compiled') {
+    const { compiled } = buildIfChanged(undefined, ['services']);
+    console.log(
+      `services: compiled under dist/ (${compiled.length > 0 ? 'built again now' : 'up to date with the sources'}), each its own process, as npm start runs them`,
+    );
+  } else
+    console.log(
+      `services: ${SERVICES === 'source' ? 'each its own process, from source under tsx' : "in the bench's process"}`,
+    );
   const results: EngineResult[] = [];
   for (const postgresqlUrl of enginesToMeasure()) results.push(await measureEngine(postgresqlUrl));
   console.log(`\nsummary (load average now ${loadAverage()})`);
@@ -119,7 +137,10 @@ async function measureEngine(postgresqlUrl: string | undefined): Promise<EngineR
         config: { ...infrastructureConfig(), FERRETDB_POSTGRESQL_URL: postgresqlUrl },
       });
   process.env.TEST_MONGO_URL = given ?? mongo!.url;
-  const system = await startSystem(['dashboard']);
+  const system = await startSystem(
+    ['dashboard'],
+    SERVICES === 'in-process' ? {} : { processes: { environment: {}, runs: SERVICES } },
+  );
   const admin = await tokenFor('bench-admin', ['ADMIN']);
   const nats = await connect({ servers: system.nats.url });
   const js = jetstream(nats);
@@ -137,7 +158,7 @@ async function measureEngine(postgresqlUrl: string | undefined): Promise<EngineR
       ? `${mongo.engine === 'ferretdb' ? `FerretDB on ${postgresqlUrl ? 'PostgreSQL' : 'SQLite files'}` : 'mongod'} started by the bench`
       : `TEST_MONGO_URL ${system.mongoUrl}`;
     console.log(
-      `\ndashboard lag: committed change -> row readable through the router (${ROOMS} rooms); database: ${engine}`,
+      `\ndashboard lag: change sent -> row readable through the router (${ROOMS} rooms); database: ${engine}`,
     );
     const updates = await driverUpdatesPerSecond(system.mongoUrl, `${system.dbPrefix}_bench`);
     console.log(`direct driver, same server: ${updates.toFixed(0)} single-document updates/s (8 at once)`);
@@ -146,6 +167,7 @@ async function measureEngine(postgresqlUrl: string | undefined): Promise<EngineR
     const steady: EngineResult['steady'] = [];
     for (const rate of RATES) {
       tracker.lags.length = 0;
+      const cpuBefore = descendantsCpu();
       const started = performance.now();
       const count = rate * SECONDS;
       const publishing: Promise<void>[] = [];
@@ -163,10 +185,12 @@ async function measureEngine(postgresqlUrl: string | undefined): Promise<EngineR
       const lags = report(`steady ${rate}/s for ${SECONDS} s (sent at ${achieved.toFixed(0)}/s)`, tracker.lags);
       const drained = (performance.now() - started) / 1000;
       console.log(`  all readable ${drained.toFixed(1)} s after the first was sent: ${ofDriver(count / drained)}`);
+      printCpu(cpuBefore, count);
       steady.push({ rate, eventsPerSecond: count / drained, ...lags });
     }
 
     tracker.lags.length = 0;
+    const burstCpuBefore = descendantsCpu();
     const burstStarted = performance.now();
     await Promise.all(
       Array.from({ length: BURST }, (_, index) => publishReservation(js, tracker, rooms[index % rooms.length])),
@@ -176,6 +200,7 @@ async function measureEngine(postgresqlUrl: string | undefined): Promise<EngineR
     const burstLags = report(`burst of ${BURST} (published in ${published.toFixed(0)} ms)`, tracker.lags);
     const drained = (performance.now() - burstStarted) / 1000;
     console.log(`  all readable ${drained.toFixed(1)} s after the burst began: ${ofDriver(BURST / drained)}`);
+    printCpu(burstCpuBefore, BURST);
     await stopFollowing();
     return {
       engine,
@@ -202,9 +227,17 @@ async function publishReservation(
   const [{ subject, ...event }] = writer.events;
   const times = tracker.published.get(room.roomId) ?? [];
   tracker.published.set(room.roomId, times);
-  const slot = times.push(Number.NaN) - 1;
+  // Sent now: the stream's acknowledgement is part of the way to the reader (stamped at the
+  // acknowledgement, a row read before it came back had no start time).
+  times.push(performance.now());
   await js.publish(subject, JSON.stringify(event), { msgID: event.id });
-  times[slot] = performance.now();
+}
+
+/** CPU of the processes the bench started (services, FerretDB, NATS; not PostgreSQL) since `before`, per event. */
+function printCpu(before: ReturnType<typeof descendantsCpu>, events: number): void {
+  const { total, each } = cpuSpent(before, descendantsCpu());
+  if (total === 0) return;
+  console.log(`  CPU ${(total / events).toFixed(2)} ms per event: ${each.slice(0, 5).join(', ')}`);
 }
 
 /** Reads a room's row through the router after each change signal, and records the lag of every reservation it newly shows. */
