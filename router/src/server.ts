@@ -12,6 +12,7 @@ import {
   createMetrics,
   createServiceApp,
   drainDelayMs,
+  keepNamesOneByte,
   listen,
   type RunningService,
 } from '@roombook/kernel';
@@ -31,7 +32,6 @@ import { loadShedding } from './loadShedding';
 import { OperationMetrics } from './operationMetrics';
 import { graphqlHttpHandler } from './pipeline/graphqlHttp';
 import { OperationPipeline } from './pipeline/operationPipeline';
-import { keepNamesOneByte } from './supergraphNames';
 import { OperationLimiter } from './queryCost';
 import { LiveCursors } from './subscriptions/liveCursors';
 import { LiveFields } from './subscriptions/liveFields';

@@ -4,19 +4,11 @@
  * keepNamesOneByte). Each test's names are new to the process, as a router's are when it starts.
  */
 import { randomUUID } from 'node:crypto';
-import { serialize } from 'node:v8';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { OperationPlans } from '../src/execution/operationPlans';
-import { keepNamesOneByte } from '../src/supergraphNames';
-
-/** Whether V8 holds a text as two bytes a character: the tag its serializer writes says so. */
-function isTwoByte(text: string): boolean {
-  const bytes = serialize(text);
-  let at = 2; // after the header
-  while (bytes[at] === 0) at += 1; // padding before a two-byte text
-  return bytes[at] === 'c'.charCodeAt(0);
-}
+import { isTwoByte } from '../../test/support/v8Strings';
+import { keepNamesOneByte } from '@roombook/kernel';
 
 /**
  * A supergraph whose query field and type have names never used in this process: composed with

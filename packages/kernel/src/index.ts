@@ -29,3 +29,4 @@ export * from './http/internalRoutes';
 export * from './sealing';
 export * from './serviceClient';
 export * from './graphql/subgraphSchema';
+export * from './graphql/oneByteNames';

@@ -6,7 +6,6 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import express from 'express';
 import { GraphQLError, type DocumentNode } from 'graphql';
@@ -25,6 +24,7 @@ import { EventConsumer, type ConsumerSpec } from './events/consumer';
 import { connectBroker, type Broker } from './events/nats';
 import { OutboxRelay } from './events/outbox';
 import { createErrorFormatter } from './graphql/errorMapping';
+import { subgraphSchema } from './graphql/subgraphSchema';
 import { mountInternalHandlers, type InternalHandler } from './http/internalRoutes';
 import { createServiceApp, listen } from './http/server';
 import { createMetrics, type ServiceMetrics } from './http/metrics';
@@ -105,7 +105,7 @@ export async function startSubgraph(
 
   const httpServer = createServer();
   const apollo = new ApolloServer<RequestContext>({
-    schema: buildSubgraphSchema([{ typeDefs: parts.typeDefs, resolvers: parts.resolvers }]),
+    schema: subgraphSchema(parts.typeDefs, parts.resolvers),
     // Outside NODE_ENV=test Apollo would stop itself on SIGTERM and re-raise the signal, killing
     // the process before the drain (see lifecycle.ts) has run: the signal is ours to handle.
     stopOnTerminationSignals: false,

@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { parse, type DocumentNode } from 'graphql';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { keepNamesOneByte } from './oneByteNames';
 
 /**
  * What every subgraph's SDL shares, declared once: the platform's own directives, linked and
@@ -42,4 +45,10 @@ scalar DateTime
 /** A subgraph's type definitions: its own schema.graphql after the shared declarations. */
 export function readSubgraphSchema(schemaPath: string): DocumentNode {
   return parse(`${readFileSync(schemaPath, 'utf8')}\n${SHARED_SUBGRAPH_SDL}`);
+}
+
+/** A subgraph's executable schema, its names one-byte in every answer (see keepNamesOneByte). */
+export function subgraphSchema<Context>(typeDefs: DocumentNode, resolvers: GraphQLResolverMap<Context>): GraphQLSchema {
+  keepNamesOneByte(typeDefs);
+  return buildSubgraphSchema([{ typeDefs, resolvers }]);
 }
