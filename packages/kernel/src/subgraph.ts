@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
+  ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
@@ -117,6 +118,9 @@ export async function startSubgraph(
       ApolloServerPluginLandingPageDisabled(),
       // Traces are for Apollo Studio, which this system does not report to.
       ApolloServerPluginInlineTraceDisabled(),
+      // Cache hints are for a cache in front of Apollo Server; the router caches no answer. On, it
+      // wraps every field's resolver to collect them: a hook call per field of every request.
+      ApolloServerPluginCacheControlDisabled(),
     ],
     includeStacktraceInErrorResponses: false,
     // Apollo Server indents every answer by default; the router is the only reader.
