@@ -1,4 +1,4 @@
-import { ANONYMOUS, USER_ROLES, Unauthenticated, type Identity, type UserRole } from '@roombook/kernel';
+import { ANONYMOUS, USER_ROLES, Unauthenticated, hmacKey, type Identity, type UserRole } from '@roombook/kernel';
 import type { Request, RequestHandler } from 'express';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 
@@ -18,9 +18,9 @@ export class UserAuthenticator {
       this.verify = async (token) =>
         (await jwtVerify(token, keys, { ...REQUIRED_CLAIMS, algorithms: ['RS256'] })).payload;
     } else {
-      const key = new TextEncoder().encode(options.secret);
+      const key = hmacKey(options.secret);
       this.verify = async (token) =>
-        (await jwtVerify(token, key, { ...REQUIRED_CLAIMS, algorithms: ['HS256'] })).payload;
+        (await jwtVerify(token, await key, { ...REQUIRED_CLAIMS, algorithms: ['HS256'] })).payload;
     }
   }
 

@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { ANONYMOUS, USER_ROLES, type Identity, type UserRole } from './identity';
@@ -35,8 +36,19 @@ interface VerifiedToken {
   readonly expiresAt: number;
 }
 
+/**
+ * An HS256 secret as a WebCrypto key, imported once: jose imports a secret given as bytes again
+ * for every signature and verification.
+ */
+export function hmacKey(secret: string): Promise<webcrypto.CryptoKey> {
+  return webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ]);
+}
+
 export class InternalTokens {
-  private readonly key: Uint8Array;
+  private readonly key: Promise<webcrypto.CryptoKey>;
   private readonly signed = new LRUCache<string, SignedToken>({ max: SIGNED_CACHE_SIZE });
   /** The same tokens by identity object, for callers that ask for one identity many times (a plan's fetches). */
   private readonly signedByIdentity = new WeakMap<Identity, Map<string, SignedToken>>();
@@ -51,7 +63,7 @@ export class InternalTokens {
     readonly service = 'router',
     private readonly lifetimeSeconds = 60,
   ) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = hmacKey(secret);
   }
 
   /**
@@ -106,7 +118,7 @@ export class InternalTokens {
       .setExpirationTime(expiresAtSeconds);
     if (identity.kind === 'user') jwt.setSubject(identity.userId);
     if (identity.kind === 'service') jwt.setSubject(identity.service);
-    return { token: await jwt.sign(this.key), expiresAt: expiresAtSeconds * 1000 };
+    return { token: await jwt.sign(await this.key), expiresAt: expiresAtSeconds * 1000 };
   }
 
   /**
@@ -127,7 +139,7 @@ export class InternalTokens {
 
   private async verifyAnew(token: string): Promise<VerifiedToken> {
     try {
-      const { payload } = await jwtVerify(token, this.key, {
+      const { payload } = await jwtVerify(token, await this.key, {
         issuer: ISSUER,
         audience: this.service,
         algorithms: ['HS256'],
