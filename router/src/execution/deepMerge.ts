@@ -6,10 +6,12 @@ const isObject = (value: unknown): value is Data =>
 /**
  * Merges a fetch's answer into the response in place: objects key by key, lists element by element
  * when both have the same length (the same entities, answered in order), anything else replaced.
+ * Keys are walked with for...in, not Object.keys, which makes an array of them for every object
+ * (a tenth of what the router allocated per Guild request); parsed JSON inherits no enumerable key.
  */
 export function deepMerge(target: Data, source: Data | null | undefined): Data {
   if (!source) return target;
-  for (const key of Object.keys(source)) {
+  for (const key in source) {
     const value = source[key];
     if (value === undefined) continue;
     const existing = Object.hasOwn(target, key) ? target[key] : undefined;
@@ -32,12 +34,12 @@ export function deepMerge(target: Data, source: Data | null | undefined): Data {
   return target;
 }
 
-/** A deep copy of parsed JSON data. */
+/** A deep copy of parsed JSON data (its strings shared: they cannot change). */
 export function copyOf<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(copyOf) as T;
   const copy: Data = {};
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
     if (key === '__proto__') {
       Object.defineProperty(copy, key, {
         value: copyOf((value as Data)[key]),
