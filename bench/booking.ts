@@ -168,10 +168,11 @@ async function oneBurst(
 }
 
 /**
- * The burst's client: undici's request() on connections of its own, the cheapest way Node sends
- * HTTP. The burst's guests are 150 clients elsewhere; here they share the 2 cores with the services,
- * and fetch() spent 400-750 ms of CPU on a burst (measured), most of it in the first second, which
- * is the second the burst is judged on.
+ * The burst's client: undici's request() on connections of its own, a cheaper way than fetch() for
+ * Node to send HTTP. The burst's guests are 150 clients elsewhere; here they share the 2 cores with
+ * the services, and fetch() spent 400-750 ms of CPU on a burst (measured under load), most of it in
+ * the first second, the one the burst is judged on; request() 340-400 ms on a first burst, 85-150
+ * on the next ones (the bench prints it).
  */
 const burstClient = new Agent({ connections: null, pipelining: 1 });
 
