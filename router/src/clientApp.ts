@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { USER_ROLES } from '@roombook/kernel';
+import { USER_ROLES, hmacKey } from '@roombook/kernel';
 import express, { type Router } from 'express';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
@@ -61,7 +61,7 @@ export function clientAppRoutes(config: RouterConfig): Router {
   });
 
   if (devSignIn) {
-    const key = new TextEncoder().encode(config.JWT_SECRET);
+    const key = hmacKey(config.JWT_SECRET);
     routes.post('/dev/token', express.json({ limit: 1024 }), async (req, res) => {
       const parsed = devTokenRequest.safeParse(req.body);
       if (!parsed.success) {
@@ -73,7 +73,7 @@ export function clientAppRoutes(config: RouterConfig): Router {
         .setSubject(parsed.data.sub)
         .setIssuedAt()
         .setExpirationTime(DEV_TOKEN_LIFETIME)
-        .sign(key);
+        .sign(await key);
       res.set('Cache-Control', 'no-store').json({ token });
     });
   }
