@@ -99,6 +99,8 @@ async function runBurst(driverBookingsPerSecond: number): Promise<{ p95: number;
     }
     return first!;
   } finally {
+    // The burst client's connections are its own: closed here, not left for the router's drain.
+    await burstClient.close();
     await system.stop();
   }
 }
