@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ServerInstallError } from './errors';
-import { runGo } from './goToolchain';
+import { goBuild, runGo } from './goToolchain';
 import type { Log } from './log';
 
 export const FERRETDB_VERSION = 'v1.24.2';
@@ -25,12 +25,13 @@ export async function installFerretdb(go: string, binDir: string, log: Log): Pro
     await makeWritable(sourceDir);
     await fs.writeFile(path.join(sourceDir, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
 
-    await fs.mkdir(binDir, { recursive: true });
-    const binary = path.join(binDir, 'ferretdb');
-    // Build beside the final name, then rename: an interrupted build never leaves a broken binary.
-    const partial = `${binary}.partial-${process.pid}`;
-    await runGo({ go, args: ['build', '-trimpath', '-o', partial, './cmd/ferretdb'], cwd: sourceDir }, log);
-    await fs.rename(partial, binary);
+    const binary = await goBuild({
+      go,
+      cwd: sourceDir,
+      packagePath: './cmd/ferretdb',
+      destination: path.join(binDir, 'ferretdb'),
+      log,
+    });
     log(`FerretDB built in ${Math.round((Date.now() - startedAt) / 1000)} s: ${binary}`);
     return binary;
   } finally {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runGo } from './goToolchain';
+import { goBuild } from './goToolchain';
 import type { Log } from './log';
 
 /** Our Go program that runs FerretDB on SQLite with the index its `_id` lookups can use (see its main.go). */
@@ -17,11 +17,7 @@ export async function installFerretdbSqlite(go: string, binDir: string, log: Log
   const binary = path.join(binDir, `ferretdb-sqlite-${sourceHash()}`);
   if (fs.existsSync(binary)) return binary;
   const startedAt = Date.now();
-  fs.mkdirSync(binDir, { recursive: true });
-  // Build beside the final name, then rename: an interrupted build never leaves a broken binary.
-  const partial = `${binary}.partial-${process.pid}`;
-  await runGo({ go, args: ['build', '-trimpath', '-o', partial, '.'], cwd: SOURCE_DIR }, log);
-  fs.renameSync(partial, binary);
+  await goBuild({ go, cwd: SOURCE_DIR, packagePath: '.', destination: binary, log });
   log(`ferretdb-sqlite built in ${Math.round((Date.now() - startedAt) / 1000)} s: ${binary}`);
   return binary;
 }

@@ -105,3 +105,30 @@ export async function goInstall({ go, packageAtVersion, builds, destination, log
     fs.rmSync(gobin, { recursive: true, force: true });
   }
 }
+
+export interface GoBuild {
+  readonly go: string;
+  /** The module directory the build runs in. */
+  readonly cwd: string;
+  /** The package to build, relative to `cwd`: `.` or `./cmd/ferretdb`. */
+  readonly packagePath: string;
+  /** Where the binary ends up. */
+  readonly destination: string;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * `go build -trimpath` beside `destination`, then a rename, as `goInstall`: an interrupted build
+ * never leaves a broken binary where the next run would take it.
+ */
+export async function goBuild({ go, cwd, packagePath, destination, log }: GoBuild): Promise<string> {
+  fs.mkdirSync(path.dirname(destination), { recursive: true });
+  const partial = `${destination}.partial-${process.pid}`;
+  try {
+    await runGo({ go, args: ['build', '-trimpath', '-o', partial, packagePath], cwd }, log);
+    fs.renameSync(partial, destination);
+    return destination;
+  } finally {
+    fs.rmSync(partial, { force: true });
+  }
+}
