@@ -107,3 +107,25 @@ it('knows every policy the checked-in supergraph names, and refuses to start wit
   expect(() => assertPoliciesKnown(rules.policyNames())).not.toThrow();
   expect(() => assertPoliciesKnown(new Set(['onCall']))).toThrow(/@policy onCall, which the router does not know/);
 });
+
+it('judges each request of one parsed document (the router keeps documents parsed) by its own caller and variables', () => {
+  const document = parse(
+    `query($mine: Boolean!) { rooms(first: 1) { edges { node { id name } } } ...Mine }
+     fragment Mine on Query { reservation(id: "x") @include(if: $mine) { id } }`,
+  );
+  const codes = (identity: Identity, mine: boolean) =>
+    authorizeOperation(rules, schema, document, undefined, { mine }, identity).errors.map(
+      (error) => error.extensions.code,
+    );
+  expect(codes(user('GUEST'), true)).toEqual([]);
+  expect(codes(ANONYMOUS, false)).toEqual([]);
+  expect(codes(ANONYMOUS, true)).toEqual(['UNAUTHENTICATED']);
+  expect(codes(user('GUEST'), true)).toEqual([]);
+  // An operation reading no guarded field is answered as sent, for anyone.
+  const open = parse('{ rooms(first: 2) { edges { node { id name pricePerNight { amount } } } } }');
+  for (const identity of [ANONYMOUS, user('GUEST'), user('ADMIN')]) {
+    const result = authorizeOperation(rules, schema, open, undefined, {}, identity);
+    expect(result).toMatchObject({ document: open, errors: [] });
+    expect(result.removed.size).toBe(0);
+  }
+});

@@ -14,6 +14,7 @@ import {
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
@@ -51,12 +52,12 @@ export function authorizeOperation(
 ): AuthorizedOperation {
   const operation = getOperationAST(document, operationName);
   const rootType = operation && schema.getRootType(operation.operation);
-  if (!operation || !rootType) return { document, errors: [], removed: new Set() };
-  const fragments = new Map(
-    document.definitions
-      .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
-      .map((fragment) => [fragment.name.value, fragment]),
-  );
+  if (!operation || !rootType) return { document, errors: [], removed: NOTHING_REMOVED };
+  // Most operations read no guarded field: decided once per parsed operation, not walked per request.
+  if (!reachesGuardedField(rules, schema, document, operation, rootType)) {
+    return { document, errors: [], removed: NOTHING_REMOVED };
+  }
+  const fragments = fragmentsOf(document);
   const removed = new Set<FieldNode>();
   const errors = new Map<string, GraphQLError>();
   const refusalOf = (accessRules: readonly AccessRule[]) => firstRefusal(accessRules, identity, policies);
@@ -109,17 +110,92 @@ export function authorizeOperation(
   return { document: onlyWhatIsUsed(authorized, operationName), errors: [...errors.values()], removed };
 }
 
+const NOTHING_REMOVED: ReadonlySet<FieldNode> = new Set();
+
+/** Whether each operation reaches a guarded field, by rules and schema (both replaced with the supergraph). */
+const guardedReach = new WeakMap<AccessRules, WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, boolean>>>();
+
+/**
+ * Whether some field the operation may select (whatever its variables: @skip and @include are
+ * not read), or the type it returns, has a rule the router enforces (`@restricted` is the
+ * subgraphs'): when none does, every caller may read all of it. Kept per operation node: the
+ * pipeline keeps documents parsed by their text, so this walk runs once per operation.
+ */
+function reachesGuardedField(
+  rules: AccessRules,
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  rootType: GraphQLCompositeType,
+): boolean {
+  let bySchema = guardedReach.get(rules);
+  if (!bySchema) guardedReach.set(rules, (bySchema = new WeakMap()));
+  let byOperation = bySchema.get(schema);
+  if (!byOperation) bySchema.set(schema, (byOperation = new WeakMap()));
+  let reaches = byOperation.get(operation);
+  if (reaches === undefined) {
+    reaches = walksIntoGuardedField(rules, schema, fragmentsOf(document), operation.selectionSet, rootType, new Set());
+    byOperation.set(operation, reaches);
+  }
+  return reaches;
+}
+
+function walksIntoGuardedField(
+  rules: AccessRules,
+  schema: GraphQLSchema,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  selectionSet: SelectionSetNode,
+  parent: GraphQLCompositeType,
+  spread: Set<string>,
+): boolean {
+  const enforced = (accessRules: readonly AccessRule[]) => accessRules.some((rule) => rule.kind !== 'restricted');
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const type = typeNamed(schema, selection.typeCondition?.name.value) ?? parent;
+      if (walksIntoGuardedField(rules, schema, fragments, selection.selectionSet, type, spread)) return true;
+      continue;
+    }
+    if (selection.kind === Kind.FRAGMENT_SPREAD) {
+      const fragment = fragments.get(selection.name.value);
+      // A fragment spread in two places reads the same fields under the same type: one look is enough.
+      if (!fragment || spread.has(fragment.name.value)) continue;
+      spread.add(fragment.name.value);
+      const type = typeNamed(schema, fragment.typeCondition.name.value) ?? parent;
+      if (walksIntoGuardedField(rules, schema, fragments, fragment.selectionSet, type, spread)) return true;
+      continue;
+    }
+    const name = selection.name.value;
+    if (name.startsWith('__') || !('getFields' in parent)) continue;
+    const field = parent.getFields()[name];
+    if (!field) continue;
+    const returned = getNamedType(field.type);
+    if (enforced(rules.ofField(parent.name, name)) || enforced(rules.ofType(returned.name))) return true;
+    if (
+      selection.selectionSet &&
+      isCompositeType(returned) &&
+      walksIntoGuardedField(rules, schema, fragments, selection.selectionSet, returned, spread)
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  return new Map(
+    document.definitions
+      .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
+      .map((fragment) => [fragment.name.value, fragment]),
+  );
+}
+
 /**
  * The operation alone, with only the fragments and variables it still uses: a removed field may
  * have been the only one to use them, and GraphQL does not allow unused ones.
  */
 function onlyWhatIsUsed(document: DocumentNode, operationName: string | null | undefined): DocumentNode {
   const operation = getOperationAST(document, operationName)!;
-  const fragments = new Map(
-    document.definitions
-      .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
-      .map((fragment) => [fragment.name.value, fragment]),
-  );
+  const fragments = fragmentsOf(document);
   const usedFragments = new Set<string>();
   const usedVariables = new Set<string>();
   const collect = (node: SelectionSetNode) =>
