@@ -4,9 +4,16 @@
  * after a burst. A benchmark, not a test: it prints what it measures and the machine.
  *
  * Each change is a new reservation of one of ROOMS rooms, published as its service would
- * publish it; the k-th reservation of a room is readable once the router's row shows k pending.
- * The bench follows the dashboard's change signals and reads a row through the router after
- * each one, so lag = the end of that read - the time the event was sent.
+ * publish it. The bench follows the dashboard's change signals. The dashboard publishes a row's
+ * signal only once the row's copy that queries read is written, and names as its cause the last
+ * event that revision applied; a room's reservations reach the dashboard's consumer in the order
+ * they were sent and a row never goes back, so on a signal every reservation of the room up to
+ * its cause is readable: lag = when the signal arrived - when the event was sent (an upper bound
+ * on when the row became readable). With BENCH_OBSERVE=reads the bench reads the row through the
+ * router after each signal instead (lag = the end of that read), which costs the router, the
+ * dashboard and the database one query per row change, a load no deployment's readers put on it
+ * per change. Either way, once all is readable every room is read through the router and must
+ * show every reservation the bench counted (it fails otherwise).
  *
  * Beside it, in the same run and on the same server: how many single-document updates per second
  * the MongoDB driver alone gets (8 at once), the floor any projection pays per event, for scale.
@@ -24,7 +31,7 @@
  * Environment: BENCH_RATES (events/s, default "50,100,200"), BENCH_SECONDS (per rate, default
  * 10), BENCH_BURST (events, default 1000), BENCH_ROOMS (default 50); BENCH_SERVICES (compiled,
  * the default; source: under tsx; in-process); TEST_MONGO_URL to use a running MongoDB-wire server
- * instead of starting any.
+ * instead of starting any; BENCH_OBSERVE (signals, the default; reads).
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -49,6 +56,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const BURST = Number(process.env.BENCH_BURST ?? 1000);
 const ROOMS = Number(process.env.BENCH_ROOMS ?? 50);
 const SERVICES = (process.env.BENCH_SERVICES ?? 'compiled') as 'compiled' | 'source' | 'in-process';
+const OBSERVE = (process.env.BENCH_OBSERVE ?? 'signals') as 'signals' | 'reads';
 /** How long the last change of a run may take to become readable before the bench gives up on it. */
 const DRAIN_TIMEOUT_MS = 300_000;
 
@@ -57,7 +65,9 @@ const PENDING = `query($roomId: ID!) { roomDashboard(roomId: $roomId) { reservat
 interface Tracker {
   /** When each room's reservations were sent, in order: a lag runs from the moment the change is made. */
   readonly published: Map<string, number[]>;
-  /** How many of each room's reservations the router has been seen to show. */
+  /** Each reservation's event id: its room and its place among the room's reservations. */
+  readonly sent: Map<string, { roomId: string; index: number }>;
+  /** How many of each room's reservations have been seen readable. */
   readonly seen: Map<string, number>;
   readonly lags: number[];
 }
@@ -150,7 +160,7 @@ async function measureEngine(postgresqlUrl: string | undefined): Promise<EngineR
     for (const { subject, ...event } of setup.events)
       await js.publish(subject, JSON.stringify(event), { msgID: event.id });
 
-    const tracker: Tracker = { published: new Map(), seen: new Map(), lags: [] };
+    const tracker: Tracker = { published: new Map(), sent: new Map(), seen: new Map(), lags: [] };
     const stopFollowing = await followSignals(system, admin, js, tracker);
     await untilRoomsShown(system, admin, rooms);
 
@@ -158,7 +168,7 @@ async function measureEngine(postgresqlUrl: string | undefined): Promise<EngineR
       ? `${mongo.engine === 'ferretdb' ? `FerretDB on ${postgresqlUrl ? 'PostgreSQL' : 'SQLite files'}` : 'mongod'} started by the bench`
       : `TEST_MONGO_URL ${system.mongoUrl}`;
     console.log(
-      `\ndashboard lag: change sent -> row readable through the router (${ROOMS} rooms); database: ${engine}`,
+      `\ndashboard lag: change sent -> ${OBSERVE === 'signals' ? "the row's change signal (its copy written)" : 'row read through the router after its signal'} (${ROOMS} rooms); database: ${engine}`,
     );
     const updates = await driverUpdatesPerSecond(system.mongoUrl, `${system.dbPrefix}_bench`);
     console.log(`direct driver, same server: ${updates.toFixed(0)} single-document updates/s (8 at once)`);
@@ -182,6 +192,7 @@ async function measureEngine(postgresqlUrl: string | undefined): Promise<EngineR
       await Promise.all(publishing);
       const achieved = count / ((performance.now() - started) / 1000);
       await untilReadable(tracker, system, admin, rooms);
+      await verifyThroughRouter(tracker, system, admin, rooms);
       const lags = report(`steady ${rate}/s for ${SECONDS} s (sent at ${achieved.toFixed(0)}/s)`, tracker.lags);
       const drained = (performance.now() - started) / 1000;
       console.log(`  all readable ${drained.toFixed(1)} s after the first was sent: ${ofDriver(count / drained)}`);
@@ -197,6 +208,7 @@ async function measureEngine(postgresqlUrl: string | undefined): Promise<EngineR
     );
     const published = performance.now() - burstStarted;
     await untilReadable(tracker, system, admin, rooms);
+    await verifyThroughRouter(tracker, system, admin, rooms);
     const burstLags = report(`burst of ${BURST} (published in ${published.toFixed(0)} ms)`, tracker.lags);
     const drained = (performance.now() - burstStarted) / 1000;
     console.log(`  all readable ${drained.toFixed(1)} s after the burst began: ${ofDriver(BURST / drained)}`);
@@ -227,6 +239,7 @@ async function publishReservation(
   const [{ subject, ...event }] = writer.events;
   const times = tracker.published.get(room.roomId) ?? [];
   tracker.published.set(room.roomId, times);
+  tracker.sent.set(event.id, { roomId: room.roomId, index: times.length });
   // Sent now: the stream's acknowledgement is part of the way to the reader (stamped at the
   // acknowledgement, a row read before it came back had no start time).
   times.push(performance.now());
@@ -242,7 +255,10 @@ function printCpu(before: ReturnType<typeof descendantsCpu>, events: number): vo
   console.log(`  CPU ${(total / events).toFixed(2)} ms per event${services}: ${each.slice(0, 5).join(', ')}`);
 }
 
-/** Reads a room's row through the router after each change signal, and records the lag of every reservation it newly shows. */
+/**
+ * Records, on each change signal, the lag of every reservation of the room up to the signal's
+ * cause (BENCH_OBSERVE=reads: of every reservation a read through the router then shows).
+ */
 async function followSignals(system: TestSystem, admin: string, js: ReturnType<typeof jetstream>, tracker: Tracker) {
   const consumer = await js.consumers.get('DASHBOARD', {
     filter_subjects: DASHBOARD_SIGNALS.filterSubject,
@@ -261,7 +277,13 @@ async function followSignals(system: TestSystem, admin: string, js: ReturnType<t
   };
   const loop = (async () => {
     for await (const message of messages) {
-      const roomId = parseEnvelope(message.data).aggregateId;
+      const signal = parseEnvelope(message.data);
+      const roomId = signal.aggregateId;
+      if (OBSERVE === 'signals') {
+        const cause = signal.causationId === null ? undefined : tracker.sent.get(signal.causationId);
+        if (cause?.roomId === roomId) record(tracker, roomId, cause.index + 1, performance.now());
+        continue;
+      }
       if (reading.has(roomId)) reading.set(roomId, true);
       else read(roomId);
     }
@@ -278,13 +300,36 @@ async function readRow(system: TestSystem, admin: string, tracker: Tracker, room
     { roomId },
     admin,
   );
-  const shown = response.data?.roomDashboard?.reservationCounts.pending ?? 0;
-  const readAt = performance.now();
+  record(tracker, roomId, response.data?.roomDashboard?.reservationCounts.pending ?? 0, performance.now());
+}
+
+/** The room's first `shown` reservations are readable at `readAt`: records the lag of those not seen before. */
+function record(tracker: Tracker, roomId: string, shown: number, readAt: number): void {
   const times = tracker.published.get(roomId) ?? [];
   for (let index = tracker.seen.get(roomId) ?? 0; index < Math.min(shown, times.length); index += 1) {
     tracker.lags.push(readAt - times[index]);
   }
   tracker.seen.set(roomId, Math.max(tracker.seen.get(roomId) ?? 0, shown));
+}
+
+/** Every room read through the router shows at least as many reservations as the bench counted readable. */
+async function verifyThroughRouter(
+  tracker: Tracker,
+  system: TestSystem,
+  admin: string,
+  rooms: readonly { roomId: string }[],
+): Promise<void> {
+  for (const { roomId } of rooms) {
+    const response = await system.graphql<{ roomDashboard: { reservationCounts: { pending: number } } | null }>(
+      PENDING,
+      { roomId },
+      admin,
+    );
+    const shown = response.data?.roomDashboard?.reservationCounts.pending ?? 0;
+    const counted = tracker.seen.get(roomId) ?? 0;
+    if (shown < counted)
+      throw new Error(`room ${roomId}: the router shows ${shown} reservations, ${counted} counted readable`);
+  }
 }
 
 /** Waits until every reservation published has been seen readable (reading every room again when signals go quiet). */
