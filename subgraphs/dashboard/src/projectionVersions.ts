@@ -6,16 +6,26 @@ export interface ProjectionVersions {
   readonly active: number;
   /** A version a rebuild is filling from the streams; live events update it too. */
   readonly building: number | null;
+  /**
+   * The version queries read before the last switch, for as long as a query may still act on
+   * versions read before it (see VERSIONS_CACHE_MS): live events update it too, so it stays
+   * whole for them. Absent when there is none.
+   */
+  readonly retiring?: number;
 }
 
-interface VersionsDocument extends ProjectionVersions {
+interface VersionsDocument {
   _id: 'versions';
+  active: number;
+  building: number | null;
+  retiring?: number | null;
 }
 
 /**
- * How long a process may act on versions it read: a rebuild waits twice as long after announcing
- * a new version before it reads where the streams end, so every event after that point is
- * applied with the new version known (see rebuildDashboard).
+ * How long a process may act on versions it read, consumers and queries alike: a rebuild waits
+ * twice as long after announcing a new version before it reads where the streams end, so every
+ * event after that point is applied with the new version known, and as long after its switch
+ * before live events stop updating the version queries read until then (see rebuildDashboard).
  */
 export const VERSIONS_CACHE_MS = 1_000;
 
@@ -63,7 +73,10 @@ export class ProjectionVersionRegistry {
 
   async current(): Promise<ProjectionVersions> {
     const document = await this.documents.findOne({ _id: 'versions' });
-    if (document) return { active: document.active, building: document.building };
+    if (document) {
+      const { active, building, retiring } = document;
+      return retiring == null ? { active, building } : { active, building, retiring };
+    }
     try {
       await this.documents.insertOne({ _id: 'versions', active: 1, building: null });
     } catch (error) {
@@ -77,7 +90,17 @@ export class ProjectionVersionRegistry {
     await this.documents.updateOne({ _id: 'versions' }, { $set: { building: version } });
   }
 
+  /** Queries read `version` from now on; the one they read until now stays updated while it retires. */
   async switchTo(version: number): Promise<void> {
-    await this.documents.updateOne({ _id: 'versions' }, { $set: { active: version, building: null } });
+    const { active } = await this.current();
+    await this.documents.updateOne(
+      { _id: 'versions' },
+      { $set: { active: version, building: null, retiring: active } },
+    );
+  }
+
+  /** Live events stop updating the version queries read before the last switch. */
+  async retire(): Promise<void> {
+    await this.documents.updateOne({ _id: 'versions' }, { $set: { retiring: null } });
   }
 }

@@ -28,9 +28,14 @@ export function dashboardResolvers(
   projection: DashboardProjection,
   versions: ProjectionVersionRegistry,
 ): GraphQLResolverMap<RequestContext> {
-  /** The rows of the version queries read, looked up once per request (a rebuild may switch it). */
+  /**
+   * The rows of the version queries read, as known within VERSIONS_CACHE_MS, once per request: a
+   * read of a row is one command, not two. Exact across a switch: live events keep updating the
+   * version queries read before it for as long as such versions may still be acted on (see
+   * rebuildDashboard), and announce a change only once every version has it.
+   */
   const rows = (context: RequestContext): Promise<RowStore> =>
-    perRequest(context, ACTIVE_ROWS, async () => projection.rowsOf((await versions.current()).active));
+    perRequest(context, ACTIVE_ROWS, async () => projection.rowsOf((await versions.recent()).active));
   /** The rows of a page of rooms (Room.dashboard, or entity references): one query. */
   const rowOf = (context: RequestContext, roomId: string) =>
     perRequest(

@@ -7,6 +7,15 @@ import { RowStore } from '../rowStore';
 import { factOf, type SourceEvent } from './facts';
 import pLimit from 'p-limit';
 
+/** A room's facts of a batch, and the events they came from. */
+interface RoomEvents {
+  readonly facts: DashboardFact[];
+  readonly events: SourceEvent[];
+}
+
+/** Told that a row's change is readable, at `revision`; what it returns is the row's outcome (an announcement). */
+type Written = (roomId: string, revision: number, hostId: string, events: readonly SourceEvent[]) => Promise<void>;
+
 /** Facts waiting for their row's turn, and the events they came from. */
 interface Batch {
   readonly facts: DashboardFact[];
@@ -63,10 +72,18 @@ export class DashboardProjection {
   /**
    * Live events, as a consumer's batch: grouped by room, each room's events applied in one
    * revision of its row in every version that exists. Settles each event by its room's write.
+   *
+   * With one version (no rebuild under way or just switched), each row's change is announced as
+   * soon as its copy is written. With more, queries may read either of two versions (a process
+   * acts on versions read up to VERSIONS_CACHE_MS before), so the versions are written newest
+   * first (a query that moves on to the newer version never finds a change gone that the older
+   * showed it) and a row's change is announced once every version has it: whichever version a
+   * reader acting on the signal reads, the change is in it. (Announced then outside the row's turn,
+   * a signal may overtake the one of the revision before; a reader reads the row as it is then.)
    */
   async projectAll(events: readonly SourceEvent[]): Promise<PromiseSettledResult<void>[]> {
-    const { active, building } = await this.versions.recent();
-    const byRoom = new Map<string, { facts: DashboardFact[]; events: SourceEvent[] }>();
+    const { active, building, retiring } = await this.versions.recent();
+    const byRoom = new Map<string, RoomEvents>();
     for (const event of events) {
       const fact = factOf(event);
       const room = byRoom.get(fact.roomId) ?? { facts: [], events: [] };
@@ -74,35 +91,64 @@ export class DashboardProjection {
       room.events.push(event);
       byRoom.set(fact.roomId, room);
     }
-    const outcomes = await this.applyAll(active, byRoom);
-    if (building !== null) {
-      const written = [...byRoom].filter(([roomId]) => outcomes.get(roomId)?.status === 'fulfilled');
-      const limit = pLimit(ROWS_AT_ONCE);
-      await Promise.all(
-        written.map(([roomId, room]) =>
-          limit(async () => {
-            try {
-              await this.enqueue(building, roomId, room.facts, room.events, false);
-            } catch (reason) {
-              outcomes.set(roomId, { status: 'rejected', reason });
-            }
-          }),
-        ),
-      );
-    }
-    return events.map((event) => outcomes.get(factOf(event).roomId)!);
+    const settled = (outcomes: ReadonlyMap<string, PromiseSettledResult<void>>) =>
+      events.map((event) => outcomes.get(factOf(event).roomId)!);
+    const announceNow: Written = (roomId, revision, hostId, roomEvents) =>
+      this.announce(active, roomId, revision, hostId, roomEvents);
+    if (building === null && retiring === undefined) return settled(await this.applyAll(active, byRoom, announceNow));
+
+    const outcomes = new Map<string, PromiseSettledResult<void>>();
+    const pending = () => new Map([...byRoom].filter(([roomId]) => !outcomes.has(roomId)));
+    if (building !== null) await this.applyEach(building, pending(), outcomes);
+    const changed = new Map<string, { revision: number; hostId: string }>();
+    const activeOutcomes = await this.applyAll(active, pending(), (roomId, revision, hostId) => {
+      changed.set(roomId, { revision, hostId });
+      return Promise.resolve();
+    });
+    for (const [roomId, outcome] of activeOutcomes) if (outcome.status === 'rejected') outcomes.set(roomId, outcome);
+    if (retiring !== undefined) await this.applyEach(retiring, pending(), outcomes);
+    await Promise.all(
+      [...pending()].map(([roomId, room]) =>
+        settle(outcomes, roomId, () => {
+          const change = changed.get(roomId);
+          return change && announceNow(roomId, change.revision, change.hostId, room.events);
+        }),
+      ),
+    );
+    return settled(outcomes);
+  }
+
+  /** Each room's facts into its row of a version queries do not read first (a rebuild's, or a retiring one), unannounced. */
+  private async applyEach(
+    version: number,
+    byRoom: ReadonlyMap<string, RoomEvents>,
+    outcomes: Map<string, PromiseSettledResult<void>>,
+  ): Promise<void> {
+    const limit = pLimit(ROWS_AT_ONCE);
+    await Promise.all(
+      [...byRoom].map(([roomId, room]) =>
+        limit(async () => {
+          try {
+            await this.enqueue(version, roomId, room.facts, room.events, false);
+          } catch (reason) {
+            outcomes.set(roomId, { status: 'rejected', reason });
+          }
+        }),
+      ),
+    );
   }
 
   /**
    * Applies each room's facts to its row of `version` as one revision, every row of the batch in
-   * the same few commands (RowStore.updateAll), announcing each change as soon as its row's copy
-   * is written (a reader need not wait for the batch's other copies). A row this process
+   * the same few commands (RowStore.updateAll), telling `written` of each change as soon as its
+   * row's copy is written (a reader need not wait for the batch's other copies). A row this process
    * does not know as it last wrote it, or whose write lost to another process, takes the one-row
    * way: read, decide, insert, as a single event would. Holds all the rows' turns meanwhile.
    */
   private applyAll(
     version: number,
-    byRoom: ReadonlyMap<string, { facts: DashboardFact[]; events: SourceEvent[] }>,
+    byRoom: ReadonlyMap<string, RoomEvents>,
+    written: Written,
   ): Promise<Map<string, PromiseSettledResult<void>>> {
     const { rows, latest } = this.storeOf(version);
     const roomIds = [...byRoom.keys()];
@@ -119,20 +165,20 @@ export class DashboardProjection {
           if (known && next) changes.push({ roomId, known, next });
           else oneByOne.push(roomId);
         }
-        let written: boolean[] = [];
+        let stored: boolean[] = [];
         // Each row is announced as soon as its copy is readable, not after the whole batch's copies.
         const announcements = new Map<string, Promise<void>>();
         const announceCopied = (index: number) => {
           const { roomId, next } = changes[index];
           const view = viewOf(next);
           if (!view) return;
-          const announcement = this.announce(version, roomId, next.version, view.hostId, byRoom.get(roomId)!.events);
+          const announcement = written(roomId, next.version, view.hostId, byRoom.get(roomId)!.events);
           // Its failure is the row's outcome (below), unless the batch's write failed first.
           announcement.catch(() => undefined);
           announcements.set(roomId, announcement);
         };
         try {
-          written = await rows.updateAll(
+          stored = await rows.updateAll(
             changes.map(({ known, next }) => ({ next, expectedVersion: known.version })),
             announceCopied,
           );
@@ -146,7 +192,7 @@ export class DashboardProjection {
         const rowsAtOnce = pLimit(ROWS_AT_ONCE);
         changes.forEach(({ roomId, next }, index) => {
           if (outcomes.has(roomId)) return;
-          if (!written[index]) {
+          if (!stored[index]) {
             latest.delete(roomId);
             oneByOne.push(roomId);
             return;
@@ -162,7 +208,7 @@ export class DashboardProjection {
             rowsAtOnce(() =>
               settle(outcomes, roomId, () => {
                 const room = byRoom.get(roomId)!;
-                return this.apply(version, roomId, room, true);
+                return this.apply(version, roomId, room, written);
               }),
             ),
           ),
@@ -199,19 +245,20 @@ export class DashboardProjection {
       applied: this.turns.run(`${version}:${roomId}`, async () => {
         // From here on, later events of the room wait for the next turn.
         this.waiting.delete(key);
-        await this.apply(version, roomId, batch, announce);
+        await this.apply(
+          version,
+          roomId,
+          batch,
+          announce ? (...change) => this.announce(version, ...change) : undefined,
+        );
       }),
     };
     this.waiting.set(key, batch);
     return batch.applied;
   }
 
-  private async apply(
-    version: number,
-    roomId: string,
-    batch: Pick<Batch, 'facts' | 'events'>,
-    announce: boolean,
-  ): Promise<void> {
+  /** Applies the facts to the row as stored (read, decide, insert); tells `written` of its change, if given. */
+  private async apply(version: number, roomId: string, batch: RoomEvents, written?: Written): Promise<void> {
     const { rows, commands, latest } = this.storeOf(version);
     const known = latest.get(roomId);
     latest.delete(roomId);
@@ -228,8 +275,8 @@ export class DashboardProjection {
       ? { revision: state.version, view: viewOf(state) }
       : await rows.materialize(roomId);
     if (changed) remember(latest, state);
-    if (!announce || !view) return;
-    await this.announce(version, roomId, revision, view.hostId, batch.events);
+    if (!written || !view) return;
+    await written(roomId, revision, view.hostId, batch.events);
   }
 
   /** Signals a row's change, caused by the last of `events`. */

@@ -24,6 +24,10 @@ export interface RebuildSummary {
  * knows of the new version (it acts on versions read at most VERSIONS_CACHE_MS before, and the
  * replay begins twice that long after the announcement). Since applying is idempotent and
  * order-free, the new version ends with every event exactly once, whichever applied it first.
+ *
+ * Queries, too, act on versions read up to VERSIONS_CACHE_MS before: for a moment after the switch
+ * some still read the old version. So live events keep updating it ("retiring") until twice that
+ * long after the switch, when none can read it any more.
  */
 /** How often a replayed event is tried before the rebuild gives up, and the first pause between tries. */
 const REPLAY_ATTEMPTS = 5;
@@ -52,7 +56,12 @@ export async function rebuildDashboard(
   log: Logger,
 ): Promise<RebuildSummary> {
   const startedAt = Date.now();
-  const { active, building } = await versions.current();
+  const { active, building, retiring } = await versions.current();
+  if (retiring !== undefined) {
+    // An earlier rebuild stopped before retiring its old version: retire it, so no live event writes it once dropped.
+    await versions.retire();
+    await sleep(2 * VERSIONS_CACHE_MS);
+  }
   const target = Math.max(active, building ?? 0) + 1;
   // Older versions, and what an interrupted rebuild left, are dropped; the active one stays until the switch.
   for (let version = 1; version <= target; version += 1) {
@@ -84,6 +93,9 @@ export async function rebuildDashboard(
     replayed[family.stream] = summary.replayed;
   }
   await versions.switchTo(target);
+  // Queries that read versions before the switch read the old one for up to VERSIONS_CACHE_MS more.
+  await sleep(2 * VERSIONS_CACHE_MS);
+  await versions.retire();
   const seconds = (Date.now() - startedAt) / 1000;
   log.info({ from: active, to: target, replayed, seconds }, 'dashboard read model rebuilt and switched');
   return { from: active, to: target, replayed, seconds };
