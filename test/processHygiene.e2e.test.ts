@@ -15,6 +15,7 @@ import { common, withRealServers } from '../jest.config';
 import { REPO_ROOT } from '../scripts/infra/locations';
 import { PROCESS_REGISTRY_VARIABLE } from '../scripts/infra/processRegistry';
 import { OWNER_VARIABLE } from './setup/processReaper';
+import { processesMarked } from './support/processesMarked';
 import { eventually } from './support/streams';
 
 jest.setTimeout(300_000);
@@ -28,22 +29,6 @@ const FIXTURE_CONFIG = {
   testMatch: ['**/*.fixture.ts'],
   maxWorkers: 2,
 };
-
-/** Processes (pid and command) whose environment holds `marker`. */
-function processesMarked(marker: string): string[] {
-  const found: string[] = [];
-  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      if (!fs.readFileSync(`/proc/${pid}/environ`, 'utf8').includes(marker)) continue;
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue; // exited, not yet reaped
-      found.push(`${pid} ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim()}`);
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return found;
-}
 
 async function runFixture(mode: 'fail-in-setup' | 'interrupt') {
   const marker = randomBytes(8).toString('hex');

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SUBGRAPHS } from '../subgraphs/catalog';
 import { bearer, postGraphQL } from './support/graphqlClient';
+import { processesMarked } from './support/processesMarked';
 import { freePortLayout, runNpmStart, type NpmStart } from './support/npmStart';
 import { tokenFor } from './support/tokens';
 
@@ -54,6 +56,18 @@ it('runs the whole supergraph with nothing configured, and keeps its rooms acros
   expect(read.data?.room).toEqual({ id: roomId, name: 'Kept', city: 'Oslo' });
   expect(await stop(second)).toBe(0);
   expect(second.output()).toMatch(/Stopped\./);
+}, 180_000); // two whole starts from source: a minute and more on a busy 2-core machine
+
+it('stops everything it started when told twice at once (Ctrl-C pressed again, or passed on by npm as well)', async () => {
+  const marker = `roombook-start-${randomUUID()}`;
+  const start = await startNpmStart({ ROOMBOOK_TEST_MARKER: marker });
+  expect(processesMarked(marker).length).toBeGreaterThan(SUBGRAPHS.length + 1);
+
+  start.signal('SIGINT');
+  start.signal('SIGINT');
+  expect(await start.exited).toBe(0);
+  expect(start.output()).toMatch(/Stopped\./);
+  expect(processesMarked(marker)).toEqual([]);
 });
 
 it('names each bad variable in one line before starting anything, and exits', async () => {

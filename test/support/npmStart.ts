@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
 import { REPO_ROOT } from '../../scripts/infra/locations';
 import { isPortFree } from '../../scripts/infra/ports';
@@ -22,21 +24,36 @@ export interface NpmStart {
   interrupt(): void;
   /** SIGTERM to npm start alone, as a process manager stops it. */
   terminate(): void;
+  /** A signal to npm start alone, as `kill -INT <pid>` sends it, or npm passing on its own. */
+  signal(signal: NodeJS.Signals): void;
   /** Its exit code once it has exited. */
   readonly exited: Promise<number | null>;
 }
 
+/** The command `npm run dev` runs, as package.json spells it: `npm start` runs it too, after a build, with --compiled. */
+const START_COMMAND = (
+  JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  }
+).scripts.dev;
+
 /**
- * Runs scripts/start.ts with exactly `env` added to this process's environment (`undefined` removes a
- * variable). The same as `npm start`, minus npm itself, so that signals reach it directly.
+ * Runs package.json's own start command (through sh, as npm does) with exactly `env` added to this
+ * process's environment (`undefined` removes a variable); minus npm itself, so that signals reach
+ * the command directly.
  */
 export function runNpmStart(env: Record<string, string | undefined>): NpmStart {
-  const environment: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
+  const environment: NodeJS.ProcessEnv = {
+    ...process.env,
+    // As npm runs a script: the project's own commands (tsx) first.
+    PATH: `${path.join(REPO_ROOT, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}`,
+    LOG_LEVEL: 'warn',
+  };
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) delete environment[name];
     else environment[name] = value;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+  const child = spawn('sh', ['-c', START_COMMAND], {
     cwd: REPO_ROOT,
     env: environment,
     detached: true,
@@ -82,6 +99,7 @@ export function runNpmStart(env: Record<string, string | undefined>): NpmStart {
     },
     interrupt: () => process.kill(-child.pid!, 'SIGINT'),
     terminate: () => child.kill('SIGTERM'),
+    signal: (signal) => child.kill(signal),
   };
 }
 
