@@ -42,14 +42,42 @@ export class SharedFetch<Answer> {
   readonly #abandon = new AbortController();
   readonly #answer: Promise<Answer>;
   #waiting = 0;
+  #answered = false;
+  /** Callers given the answer that have not claimed it yet (see lastToClaim). */
+  #unclaimed = 0;
 
   constructor(start: (abandoned: AbortSignal) => Promise<Answer>) {
     this.#answer = start(this.#abandon.signal);
+    // The answer's first reaction, before any caller's: from here on who holds it is known.
+    this.#answer.then(
+      () => {
+        this.#answered = true;
+        this.#unclaimed = this.#waiting;
+      },
+      () => {
+        this.#answered = true;
+      },
+    );
   }
 
   /** Every caller left: it is being aborted, and a new caller must not join it. */
   get abandoned(): boolean {
     return this.#abandon.signal.aborted;
+  }
+
+  /** Still to be answered and not abandoned: a new caller may join it. */
+  get joinable(): boolean {
+    return !this.#answered && !this.abandoned;
+  }
+
+  /**
+   * Called once by each caller the answer was given to: true for the last of them. An answer the
+   * callers change (a parsed response they merge into) goes as it is to that one, and as a copy,
+   * taken before, to each of the others. No one joins an answered fetch, so the last is known.
+   */
+  lastToClaim(): boolean {
+    this.#unclaimed -= 1;
+    return this.#unclaimed === 0;
   }
 
   get settled(): Promise<unknown> {

@@ -6,6 +6,7 @@ import { LRUCache } from 'lru-cache';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { Pool, type Dispatcher } from 'undici';
 import { ClientGone, SharedFetch, fetchTimedOut } from './deadlines';
+import { copyOf } from './execution/deepMerge';
 import type { RouterContext } from './gateway';
 
 /**
@@ -46,6 +47,12 @@ interface SubgraphAnswer {
   readonly body: string;
 }
 
+/** An answer with its body parsed (undefined: not JSON). */
+interface ParsedAnswer {
+  readonly status: number;
+  readonly parsed: unknown;
+}
+
 type Outcome = 'ok' | 'errors' | 'abandoned' | 'failed';
 const OUTCOMES: readonly Outcome[] = ['ok', 'errors', 'abandoned', 'failed'];
 
@@ -63,14 +70,15 @@ function identityKeyOf(identity: Identity): string {
  * connections (undici), the caller's identity signed for the subgraph, and, for queries,
  * identical fetches in flight merged: same subgraph, same operation and variables, same caller
  * identity. Never across callers (each caller's identity is in the key and in the request) and
- * never for a mutation (each one must happen). A merged answer is parsed once per fetch, so no
- * two executions share an object the gateway writes into.
+ * never for a mutation (each one must happen). A merged answer is parsed once; each caller but the
+ * last to take it gets a copy (a quarter of a parse's cost), so no two executions share an object
+ * the executor writes into.
  */
 export class SubgraphClient implements GraphQLDataSource<RouterContext> {
   private readonly pool: Pool;
   private readonly path: string;
   /** Queries in flight, by the caller's identity, then by the request's body (JSON). */
-  private readonly inFlight = new Map<string, Map<string, SharedFetch<SubgraphAnswer>>>();
+  private readonly inFlight = new Map<string, Map<string, SharedFetch<ParsedAnswer>>>();
   /**
    * The start of each fetch operation's body, `{"query":…,"operationName":…,"variables":`, by its
    * text. Bounded: batched entity fetches make operations per combination of a plan's fetches.
@@ -130,11 +138,11 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
           ? await this.merged(
               identityKeyOf(identity),
               body,
-              (abandoned) => this.send(body, identityToken, true, abandoned),
+              async (abandoned) => parsedAnswer(await this.send(body, identityToken, true, abandoned)),
               clientGone,
             )
           : // A mutation already sent runs to its end (the subgraph would carry on anyway), within the deadline.
-            await this.send(body, identityToken, !mutation, mutation ? undefined : clientGone);
+            parsedAnswer(await this.send(body, identityToken, !mutation, mutation ? undefined : clientGone));
       const response = this.responseOf(answer);
       this.observe(response.errors?.length ? 'errors' : 'ok', started);
       return response;
@@ -171,20 +179,20 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
     return start;
   }
 
-  private merged(
+  private async merged(
     identityKey: string,
     body: string,
-    send: (abandoned: AbortSignal) => Promise<SubgraphAnswer>,
+    send: (abandoned: AbortSignal) => Promise<ParsedAnswer>,
     caller: AbortSignal | undefined,
-  ): Promise<SubgraphAnswer> {
+  ): Promise<ParsedAnswer> {
     let ofCaller = this.inFlight.get(identityKey);
     const pending = ofCaller?.get(body);
-    if (pending && !pending.abandoned) {
+    if (pending?.joinable) {
       this.metrics.merged.inc({ subgraph: this.subgraph });
-      return pending.waitFor(caller);
+      return claimed(pending, await pending.waitFor(caller));
     }
     const sent = new SharedFetch(send);
-    if (!ofCaller) this.inFlight.set(identityKey, (ofCaller = new Map<string, SharedFetch<SubgraphAnswer>>()));
+    if (!ofCaller) this.inFlight.set(identityKey, (ofCaller = new Map<string, SharedFetch<ParsedAnswer>>()));
     ofCaller.set(body, sent);
     void sent.settled.then(() => {
       const fetches = this.inFlight.get(identityKey);
@@ -192,7 +200,7 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
       fetches.delete(body);
       if (fetches.size === 0) this.inFlight.delete(identityKey);
     });
-    return sent.waitFor(caller);
+    return claimed(sent, await sent.waitFor(caller));
   }
 
   /**
@@ -296,8 +304,9 @@ export class SubgraphClient implements GraphQLDataSource<RouterContext> {
    * such as BAD_USER_INPUT for a variable it cannot coerce: pass that on as it is. Never pass on
    * the response itself, which names internal URLs.
    */
-  private responseOf({ status, body }: SubgraphAnswer): GatewayGraphQLResponse {
-    const parsed = parseJson(body) as GatewayGraphQLResponse | undefined;
+  private responseOf(answer: ParsedAnswer): GatewayGraphQLResponse {
+    const { status } = answer;
+    const parsed = answer.parsed as GatewayGraphQLResponse | undefined;
     if (status >= 200 && status < 300 && parsed && typeof parsed === 'object') return parsed;
     const first = (parsed as { errors?: { message?: string; extensions?: { code?: string } }[] } | undefined)
       ?.errors?.[0];
@@ -341,6 +350,15 @@ function isMutation(document: DocumentNode | undefined, query: string | undefine
     );
   }
   return /^\s*mutation\b/.test(query ?? '');
+}
+
+function parsedAnswer({ status, body }: SubgraphAnswer): ParsedAnswer {
+  return { status, parsed: parseJson(body) };
+}
+
+/** A shared answer as one caller may change it: the parsed answer itself for the last to claim it, a copy for the others. */
+function claimed(shared: SharedFetch<ParsedAnswer>, answer: ParsedAnswer): ParsedAnswer {
+  return shared.lastToClaim() ? answer : { status: answer.status, parsed: copyOf(answer.parsed) };
 }
 
 function parseJson(text: string): unknown {

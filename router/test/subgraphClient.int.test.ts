@@ -106,3 +106,46 @@ it('never sends a mutation twice: a connection dropped under it is an error the 
   });
   expect(subgraph.received).toHaveLength(1);
 });
+
+it("gives each caller of a merged fetch its own answer: one changing it changes no other's", async () => {
+  // A subgraph that holds its answers until told, so that identical fetches are in flight together.
+  const held: (() => void)[] = [];
+  let requests = 0;
+  const slow = createServer((_request, response) => {
+    requests += 1;
+    held.push(() => {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ data: { room: { id: 'r1', host: { name: 'Ada' } } } }));
+    });
+  });
+  await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+  const merging = new SubgraphClient(
+    'room',
+    `http://127.0.0.1:${(slow.address() as AddressInfo).port}/graphql`,
+    subgraphClientMetrics(new Registry()),
+    true,
+    new InternalTokens('test-secret-of-16-chars'),
+    10_000,
+  );
+  try {
+    const query = '{ room(id: "r1") { id host { name } } }';
+    const answers = [1, 2, 3].map(() => merging.process(fetchOf(query)));
+    await eventually(
+      () => Promise.resolve(held.length),
+      (count) => count === 1,
+    );
+    held[0]();
+    const [first, second, third] = await Promise.all(answers);
+    expect(requests).toBe(1);
+    // The executor merges later fetches into what it was given: each caller writes only its own.
+    (first.data!.room as { host: { name: string } }).host.name = 'changed by the first caller';
+    (third.data!.room as { id: string }).id = 'changed by the third caller';
+    expect(second).toEqual({ data: { room: { id: 'r1', host: { name: 'Ada' } } } });
+    expect(first.data!.room).not.toBe(second.data!.room);
+    expect((third.data!.room as { host: unknown }).host).toEqual({ name: 'Ada' });
+  } finally {
+    await merging.close();
+    slow.closeAllConnections();
+    await new Promise((resolve) => slow.close(resolve));
+  }
+});
