@@ -30,30 +30,33 @@ export interface NpmStart {
   readonly exited: Promise<number | null>;
 }
 
-/** The command `npm run dev` runs, as package.json spells it: `npm start` runs it too, after a build, with --compiled. */
-const START_COMMAND = (
-  JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+/**
+ * The launcher's arguments, from the command `npm run dev` runs as package.json spells it (`npm
+ * start` runs the same after a build, with --compiled): `exec node <arguments>`, so that the
+ * launcher is npm's child itself and gets every signal first-hand (a tsx CLI in between relays
+ * them, and kills the launcher when it does not confirm one within 30 ms).
+ */
+const LAUNCHER_ARGUMENTS = ((): string[] => {
+  const { scripts } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
     scripts: Record<string, string>;
-  }
-).scripts.dev;
+  };
+  const launcher = /^exec node (.+)$/.exec(scripts.dev);
+  if (!launcher) throw new Error(`package.json's dev script must be "exec node <arguments>": it is "${scripts.dev}"`);
+  return launcher[1].split(' ');
+})();
 
 /**
- * Runs package.json's own start command (through sh, as npm does) with exactly `env` added to this
- * process's environment (`undefined` removes a variable); minus npm itself, so that signals reach
- * the command directly.
+ * Runs package.json's launcher with exactly `env` added to this process's environment (`undefined`
+ * removes a variable), with this process's node (a test's PATH may hold only what it is about).
+ * The same as `npm start`, minus npm itself, so that signals reach the launcher directly.
  */
 export function runNpmStart(env: Record<string, string | undefined>): NpmStart {
-  const environment: NodeJS.ProcessEnv = {
-    ...process.env,
-    // As npm runs a script: the project's own commands (tsx) first.
-    PATH: `${path.join(REPO_ROOT, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}`,
-    LOG_LEVEL: 'warn',
-  };
+  const environment: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) delete environment[name];
     else environment[name] = value;
   }
-  const child = spawn('sh', ['-c', START_COMMAND], {
+  const child = spawn(process.execPath, LAUNCHER_ARGUMENTS, {
     cwd: REPO_ROOT,
     env: environment,
     detached: true,
