@@ -13,7 +13,7 @@ import { registerRoom, RESERVE, stay } from '../test/support/booking';
 import { startSystem } from '../test/support/system';
 import type { GraphQLResponse } from '../test/support/graphqlClient';
 import { tokenFor } from '../test/support/tokens';
-import { WriteReplay, describeWrite, recordWrites, roleOf } from './bookingWrites';
+import { WriteReplay, describeWrite, recordWrites, roleOf, type RecordedWrite } from './bookingWrites';
 import { startMongo } from '../scripts/infra/mongo';
 import { findFreePort } from '../scripts/infra/ports';
 import { cpuSpent, descendantsCpu } from './processCpu';
@@ -243,6 +243,23 @@ async function runBookings(): Promise<{
       `Before its answer a booking writes ${writes.length} times (${ownWrites} of them the services' own) and reads ${reads} times; ${afterwards.writes.length} writes follow it:`,
     );
     writes.forEach((write, index) => console.log(`  ${index + 1}. ${describeWrite(write)}`));
+    // Every command, reads too: what a burst's confirmed bookings and refused repeats cost the database.
+    const listCommands = (label: string, commands: readonly RecordedWrite[]) => {
+      console.log(`${label}: ${commands.length} database commands`);
+      commands.forEach((command, index) => console.log(`  ${index + 1}. ${describeWrite(command)}`));
+    };
+    listCommands('The confirmed booking, before its answer', recorded.commands);
+    listCommands('after its answer (relays, events handled)', afterwards.commands);
+    const repeat = await recordWrites(async () => {
+      const answer = await system.graphql<{ reserveRoom: { status: string } }>(
+        RESERVE,
+        { input: stay(recordRoom, 1, 2) },
+        guest,
+      );
+      if (answer.data?.reserveRoom.status !== undefined || answer.errors?.[0]?.extensions?.code !== 'ROOM_UNAVAILABLE')
+        throw new Error(`the repeated booking was not refused: ${JSON.stringify(answer)}`);
+    });
+    listCommands('The same stay booked again (refused)', repeat.commands);
     const replay = new WriteReplay(system.mongoUrl, writes);
     try {
       const driverSequential: number[] = [];

@@ -45,22 +45,24 @@ function replayable(args: readonly unknown[]): unknown[] {
   });
 }
 
+export const isWrite = ({ method }: RecordedWrite): boolean => WRITES.has(method);
+
 /**
- * The writes the services send to the database while `work` runs, and how many reads besides;
- * `work` sees the writes as they are recorded.
+ * The commands the services send to the database while `work` runs, in the order sent: all of
+ * them, and the writes among them; `work` sees the writes as they are recorded.
  */
 export async function recordWrites(
   work: (writes: readonly RecordedWrite[]) => Promise<void>,
-): Promise<{ writes: RecordedWrite[]; reads: number }> {
+): Promise<{ writes: RecordedWrite[]; reads: number; commands: RecordedWrite[] }> {
   const writes: RecordedWrite[] = [];
-  let reads = 0;
+  const commands: RecordedWrite[] = [];
   // Mongoose calls the hook with the collection as `this`, which knows its database.
   mongoose.set(
     'debug',
     function (this: { conn?: { name?: string } }, collection: string, method: string, ...args: unknown[]) {
-      if (WRITES.has(method))
-        writes.push({ database: this.conn?.name ?? 'unknown', collection, method, args: replayable(args) });
-      else reads += 1;
+      const command = { database: this.conn?.name ?? 'unknown', collection, method, args: replayable(args) };
+      commands.push(command);
+      if (isWrite(command)) writes.push(command);
     },
   );
   try {
@@ -68,7 +70,7 @@ export async function recordWrites(
   } finally {
     mongoose.set('debug', false);
   }
-  return { writes, reads };
+  return { writes, reads: commands.length - writes.length, commands };
 }
 
 /**
@@ -80,8 +82,10 @@ export type WriteRole = 'ours' | 'provider' | 'relay';
 
 export function roleOf({ collection, args }: RecordedWrite): WriteRole {
   if (collection === PROVIDER_LEDGER_COLLECTION) return 'provider';
-  const filter = args[0];
-  return filter && typeof filter === 'object' && 'outbox.0.id' in filter ? 'relay' : 'ours';
+  const [filter, update] = args as [unknown, { $set?: { outbox?: unknown } } | undefined];
+  // A relay's write: a pop guarded by the outbox's head, or an outbox emptied (by _id alone where one process writes).
+  const emptied = Array.isArray(update?.$set?.outbox) && update.$set.outbox.length === 0;
+  return emptied || (filter && typeof filter === 'object' && 'outbox.0.id' in filter) ? 'relay' : 'ours';
 }
 
 const ROLE_NOTES: Record<WriteRole, string> = {
@@ -90,7 +94,7 @@ const ROLE_NOTES: Record<WriteRole, string> = {
   relay: '  (the relay, beside the answer)',
 };
 
-/** "reservation: night_claims.insertMany (2 documents)", "payment: payments.updateOne { _id, version } $set $push": what a write is for. */
+/** "reservation: night_claims.insertMany (2 documents)", "payment: payments.updateOne { _id, version } $set $push": what a command is. */
 export function describeWrite({ database, collection, method, args }: RecordedWrite): string {
   const [first, second] = args;
   const service = database.split('_').at(-1) ?? database;
@@ -100,8 +104,10 @@ export function describeWrite({ database, collection, method, args }: RecordedWr
       : value && typeof value === 'object'
         ? `{ ${Object.keys(value).join(', ')} }`
         : '';
-  const operators = second && typeof second === 'object' ? ` ${Object.keys(second).join(' ')}` : '';
-  return `${service}: ${collection}.${method} ${shape(first)}${operators}${ROLE_NOTES[roleOf({ database, collection, method, args })]}`;
+  const operators =
+    WRITES.has(method) && second && typeof second === 'object' ? ` ${Object.keys(second).join(' ')}` : '';
+  const note = WRITES.has(method) ? ROLE_NOTES[roleOf({ database, collection, method, args })] : '';
+  return `${service}: ${collection}.${method} ${shape(first)}${operators}${note}`;
 }
 
 /**
