@@ -59,14 +59,13 @@ export class NightLedger {
 
   /**
    * All nights or none: returns the attempt id, or null when any night is taken. One write: the
-   * claims in order, stopping at the first taken night; only the claims made before it, if any,
-   * are deleted again (by _id). A stay already seen taken is refused on a read, without writing:
-   * its first night is looked up alone, then the others, so a stay refused on its first night (a
-   * repeat of a booking, the usual clash in a burst) costs one lookup, not one per night.
+   * claims in order, stopping at the first taken night (its unique _id refuses it); only the claims
+   * made before it, if any, are deleted again (by _id). No read first: a stay refused on its first
+   * night (a repeat of a booking, the usual clash in a burst) costs the refused insert, which
+   * FerretDB answers for about the CPU of a lookup by _id (measured on SQLite, 20 at once: 0.33–0.41
+   * ms against 0.37–0.42), and a stay that is free is spared a lookup per night.
    */
   async claim(roomId: string, checkIn: string, checkOut: string, reservationId: string): Promise<string | null> {
-    const nights = nightIdsOf(roomId, checkIn, checkOut);
-    if ((await this.anyClaimed(nights.slice(0, 1))) || (await this.anyClaimed(nights.slice(1)))) return null;
     const attempt = randomUUID();
     const claimedAt = new Date();
     const claims = nightsOf(checkIn, checkOut).map((night) => ({
@@ -86,11 +85,6 @@ export class NightLedger {
       if (inserted !== 0) await this.claims.deleteMany({ _id: { $in: claims.map(({ _id }) => _id) }, attempt });
       return null;
     }
-  }
-
-  private async anyClaimed(ids: readonly string[]): Promise<boolean> {
-    if (ids.length === 0) return false;
-    return (await findByIds(this.claims.db, this.claims.collection, ids, { _id: 1 })).length > 0;
   }
 
   async releaseAttempt(attempt: string): Promise<void> {
