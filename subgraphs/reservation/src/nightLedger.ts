@@ -1,6 +1,6 @@
 import { findByIds, isDuplicateKeyError } from '@roombook/kernel';
 import { randomUUID } from 'node:crypto';
-import { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection, type Model, type mongo } from 'mongoose';
 import { nightsOf } from './domain/stay';
 
 interface NightClaim {
@@ -46,6 +46,8 @@ export interface NightSweepOptions {
 /** Claims of room-nights: one document per night held by a PENDING, CONFIRMED or CANCELLATION_REQUESTED stay. */
 export class NightLedger {
   private readonly claims: Model<NightClaim>;
+  /** The same collection through the driver, typed as stored (mongoose types its _id as an ObjectId). */
+  private readonly claimDocuments: mongo.Collection<NightClaim>;
   private readonly sweepPageSize: number;
   private readonly sweepPagesPerRound: number;
   /** The last claim the sweep looked at; null: start from the first. */
@@ -53,6 +55,7 @@ export class NightLedger {
 
   constructor(database: Connection, options: NightSweepOptions = {}) {
     this.claims = database.model<NightClaim>('NightClaim', nightClaimSchema);
+    this.claimDocuments = this.claims.collection as unknown as mongo.Collection<NightClaim>;
     this.sweepPageSize = options.pageSize ?? 1000;
     this.sweepPagesPerRound = options.pagesPerRound ?? 10;
   }
@@ -77,7 +80,10 @@ export class NightLedger {
       claimedAt,
     }));
     try {
-      await this.claims.insertMany(claims, { ordered: true });
+      // Through the driver: the claims are whole as built here, and mongoose would build, cast and
+      // validate a document per night first (its document building was 8–10 % of this service's
+      // CPU in a booking burst).
+      await this.claimDocuments.insertMany(claims, { ordered: true });
       return attempt;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
