@@ -1,4 +1,4 @@
-import { findByIds, isDuplicateKeyError } from '@roombook/kernel';
+import { engineOf, findByIds, isDuplicateKeyError } from '@roombook/kernel';
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
 import { nightsOf } from './domain/stay';
@@ -34,6 +34,9 @@ export interface RoomStay {
 
 const nightId = (roomId: string, night: string) => `${roomId}|${night}`;
 
+/** How many claimed nights a ledger remembers holding (see NightLedger.held); the oldest are forgotten first. */
+const HELD_REMEMBERED_AT_MOST = 100_000;
+
 export const nightIdsOf = (roomId: string, checkIn: string, checkOut: string): string[] =>
   nightsOf(checkIn, checkOut).map((night) => nightId(roomId, night));
 
@@ -52,6 +55,16 @@ export class NightLedger {
   private readonly sweepPagesPerRound: number;
   /** The last claim the sweep looked at; null: start from the first. */
   private sweepPosition: string | null = null;
+  /**
+   * The nights this process has claimed and not released, by reservation (with the attempt that
+   * claimed them), oldest first. Where this process is the ledger's only writer
+   * (EngineCapabilities.writerReplicas: FerretDB) a stay with any of them is taken, and is refused
+   * without a command (a repeat of a booking, the usual clash in a burst, then waits for no write
+   * ahead of it in the database). Forgotten before the claims are deleted, and past
+   * HELD_REMEMBERED_AT_MOST; a night not remembered is refused by the insert as before.
+   */
+  private readonly held = new Map<string, { readonly attempt: string; readonly nights: readonly string[] }>();
+  private readonly heldNights = new Set<string>();
 
   constructor(database: Connection, options: NightSweepOptions = {}) {
     this.claims = database.model<NightClaim>('NightClaim', nightClaimSchema);
@@ -69,6 +82,8 @@ export class NightLedger {
    * ms against 0.37–0.42), and a stay that is free is spared a lookup per night.
    */
   async claim(roomId: string, checkIn: string, checkOut: string, reservationId: string): Promise<string | null> {
+    const nights = nightIdsOf(roomId, checkIn, checkOut);
+    if (nights.some((night) => this.heldNights.has(night)) && (await this.onlyWriter())) return null;
     const attempt = randomUUID();
     const claimedAt = new Date();
     const claims = nightsOf(checkIn, checkOut).map((night) => ({
@@ -84,6 +99,7 @@ export class NightLedger {
       // validate a document per night first (its document building was 8–10 % of this service's
       // CPU in a booking burst).
       await this.claimDocuments.insertMany(claims, { ordered: true });
+      this.remember(reservationId, attempt, nights);
       return attempt;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
@@ -94,11 +110,33 @@ export class NightLedger {
   }
 
   async releaseAttempt(attempt: string): Promise<void> {
+    for (const [reservationId, held] of this.held) if (held.attempt === attempt) this.forget(reservationId);
     await this.claims.deleteMany({ attempt });
   }
 
   async release(reservationId: string): Promise<void> {
+    this.forget(reservationId);
     await this.claims.deleteMany({ reservationId });
+  }
+
+  private remember(reservationId: string, attempt: string, nights: readonly string[]): void {
+    this.forget(reservationId);
+    this.held.set(reservationId, { attempt, nights });
+    for (const night of nights) this.heldNights.add(night);
+    for (const [oldest] of this.held) {
+      if (this.heldNights.size <= HELD_REMEMBERED_AT_MOST) break;
+      this.forget(oldest);
+    }
+  }
+
+  private forget(reservationId: string): void {
+    for (const night of this.held.get(reservationId)?.nights ?? []) this.heldNights.delete(night);
+    this.held.delete(reservationId);
+  }
+
+  /** Whether this process is the only one writing the ledger, so that the nights it holds are all it must know. */
+  private async onlyWriter(): Promise<boolean> {
+    return (await engineOf(this.claims.db)).writerReplicas === 1;
   }
 
   async isFree(roomId: string, checkIn: string, checkOut: string): Promise<boolean> {
@@ -157,6 +195,7 @@ export class NightLedger {
     const held = await isStillHeld(ids);
     const orphaned = ids.filter((id) => !held.has(id));
     if (orphaned.length === 0) return 0;
+    for (const id of orphaned) this.forget(id);
     const result = await this.claims.deleteMany({ reservationId: { $in: orphaned } });
     return result.deletedCount;
   }

@@ -1,4 +1,5 @@
 import mongoose, { type Connection } from 'mongoose';
+import { engineOf } from '@roombook/kernel';
 import { NightLedger } from '../src/nightLedger';
 import { dropDatabases, testMongoUrl, uniqueDbPrefix } from '../../../test/support/mongo';
 
@@ -23,6 +24,29 @@ describe('NightLedger', () => {
     expect(await ledger.claim('room-a', '2030-01-03', '2030-01-06', 'second')).toBeNull();
     expect(await ledger.isFree('room-a', '2030-01-04', '2030-01-06')).toBe(true);
     expect(await ledger.isFree('room-a', '2030-01-01', '2030-01-02')).toBe(false);
+  });
+
+  it('refuses a stay on a night it holds without asking the database where it is the only writer, and claims it again once released', async () => {
+    const commands: string[] = [];
+    const counting = async <T>(work: () => Promise<T>): Promise<T> => {
+      mongoose.set('debug', (collection: string, method: string) => {
+        if (collection === 'night_claims') commands.push(method);
+      });
+      try {
+        return await work();
+      } finally {
+        mongoose.set('debug', false);
+      }
+    };
+    expect(await ledger.claim('room-h', '2030-02-01', '2030-02-03', 'holder')).not.toBeNull();
+    expect(await counting(() => ledger.claim('room-h', '2030-02-02', '2030-02-04', 'repeat'))).toBeNull();
+    // FerretDB: one writer process, whose own claims are all there are; MongoDB: the insert decides.
+    expect(commands).toEqual((await engineOf(database)).writerReplicas === 1 ? [] : ['insertMany']);
+    expect(await ledger.isFree('room-h', '2030-02-03', '2030-02-04')).toBe(true);
+
+    await ledger.release('holder');
+    expect(await ledger.claim('room-h', '2030-02-02', '2030-02-04', 'repeat')).not.toBeNull();
+    expect(await ledger.isFree('room-h', '2030-02-01', '2030-02-02')).toBe(true);
   });
 
   it('frees, after a grace period, nights whose reservation was never stored or no longer holds them', async () => {
