@@ -3,7 +3,12 @@ import { MalformedEvent, parseEnvelope } from '@roombook/contracts';
 import type { Broker, Logger } from '@roombook/kernel';
 import type { LiveEvent, LiveField, LiveFields } from './liveFields';
 
-export type LiveListener = (event: LiveEvent) => Promise<void>;
+/** Where the feed's events go. */
+export interface LiveListener {
+  /** Whether any subscription of `field` is open now: an event of a field no one follows is not read. */
+  follows(field: string): boolean;
+  deliver(event: LiveEvent): Promise<void>;
+}
 
 /** What a stream holds now: the first sequence it still keeps and the last it stored. */
 export interface StreamExtent {
@@ -45,12 +50,15 @@ export class LiveFeed {
       this.loops.push(
         (async () => {
           for await (const message of messages) {
+            // Decided at the moment delivering would decide (nothing in between yields): an event
+            // no subscription follows now would be delivered to no one, so it is not even parsed.
+            if (!this.listener.follows(source.name)) continue;
             const event = this.read(source, message);
             // One failed delivery must not end the feed for everyone.
             if (event)
-              await this.listener(event).catch((error: unknown) =>
-                this.log.error({ err: error }, 'live event not delivered'),
-              );
+              await this.listener
+                .deliver(event)
+                .catch((error: unknown) => this.log.error({ err: error }, 'live event not delivered'));
           }
         })(),
       );

@@ -101,7 +101,12 @@ export class LiveSubscriptions {
       readonly production: boolean;
     },
   ) {
-    this.feed = new LiveFeed(options.fields, options.broker, (event) => this.deliver(event), options.log);
+    this.feed = new LiveFeed(
+      options.fields,
+      options.broker,
+      { follows: (field) => (this.subscribers.get(field)?.size ?? 0) > 0, deliver: (event) => this.deliver(event) },
+      options.log,
+    );
     this.metrics = liveMetrics(options.registry, () => this.activeCount());
   }
 
