@@ -13,6 +13,7 @@ import {
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
+  type GraphQLNamedType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionNode,
@@ -62,32 +63,26 @@ export function authorizeOperation(
   const errors = new Map<string, GraphQLError>();
   const refusalOf = (accessRules: readonly AccessRule[]) => firstRefusal(accessRules, identity, policies);
 
+  // Fields @skip or @include leave out are not judged (none given: literal arguments only).
+  const selecting = { variables: variables ?? {} };
   const walk = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType, path: readonly string[]): void => {
-    for (const selection of selectionSet.selections) {
-      if (skipped(selection, variables)) continue;
-      if (selection.kind === Kind.INLINE_FRAGMENT) {
-        walk(selection.selectionSet, typeNamed(schema, selection.typeCondition?.name.value) ?? parent, path);
-        continue;
-      }
-      if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        const fragment = fragments.get(selection.name.value);
-        if (fragment) walk(fragment.selectionSet, typeNamed(schema, fragment.typeCondition.name.value) ?? parent, path);
-        continue;
-      }
-      const name = selection.name.value;
-      if (name.startsWith('__') || !('getFields' in parent)) continue;
-      const field = parent.getFields()[name];
-      if (!field) continue;
-      const returned = getNamedType(field.type);
-      const responsePath = [...path, selection.alias?.value ?? name];
-      const refusal = refusalOf(rules.ofField(parent.name, name)) ?? refusalOf(rules.ofType(returned.name));
+    for (const { node, parent: owner, returned } of fieldsSelected(
+      schema,
+      fragments,
+      selectionSet,
+      parent,
+      selecting,
+    )) {
+      const name = node.name.value;
+      const responsePath = [...path, node.alias?.value ?? name];
+      const refusal = refusalOf(rules.ofField(owner.name, name)) ?? refusalOf(rules.ofType(returned.name));
       if (refusal) {
-        removed.add(selection);
+        removed.add(node);
         const key = responsePath.join('.');
         if (!errors.has(key)) {
           errors.set(
             key,
-            new GraphQLError(`${parent.name}.${name}: ${refusal.rule}`, {
+            new GraphQLError(`${owner.name}.${name}: ${refusal.rule}`, {
               path: responsePath,
               extensions: { code: refusal.code },
             }),
@@ -95,7 +90,7 @@ export function authorizeOperation(
         }
         continue;
       }
-      if (selection.selectionSet && isCompositeType(returned)) walk(selection.selectionSet, returned, responsePath);
+      if (node.selectionSet && isCompositeType(returned)) walk(node.selectionSet, returned, responsePath);
     }
   };
   walk(operation.selectionSet, rootType, []);
@@ -149,36 +144,64 @@ function walksIntoGuardedField(
   spread: Set<string>,
 ): boolean {
   const enforced = (accessRules: readonly AccessRule[]) => accessRules.some((rule) => rule.kind !== 'restricted');
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.INLINE_FRAGMENT) {
-      const type = typeNamed(schema, selection.typeCondition?.name.value) ?? parent;
-      if (walksIntoGuardedField(rules, schema, fragments, selection.selectionSet, type, spread)) return true;
-      continue;
-    }
-    if (selection.kind === Kind.FRAGMENT_SPREAD) {
-      const fragment = fragments.get(selection.name.value);
-      // A fragment spread in two places reads the same fields under the same type: one look is enough.
-      if (!fragment || spread.has(fragment.name.value)) continue;
-      spread.add(fragment.name.value);
-      const type = typeNamed(schema, fragment.typeCondition.name.value) ?? parent;
-      if (walksIntoGuardedField(rules, schema, fragments, fragment.selectionSet, type, spread)) return true;
-      continue;
-    }
-    const name = selection.name.value;
-    if (name.startsWith('__') || !('getFields' in parent)) continue;
-    const field = parent.getFields()[name];
-    if (!field) continue;
-    const returned = getNamedType(field.type);
-    if (enforced(rules.ofField(parent.name, name)) || enforced(rules.ofType(returned.name))) return true;
+  for (const { node, parent: owner, returned } of fieldsSelected(schema, fragments, selectionSet, parent, { spread })) {
+    if (enforced(rules.ofField(owner.name, node.name.value)) || enforced(rules.ofType(returned.name))) return true;
     if (
-      selection.selectionSet &&
+      node.selectionSet &&
       isCompositeType(returned) &&
-      walksIntoGuardedField(rules, schema, fragments, selection.selectionSet, returned, spread)
+      walksIntoGuardedField(rules, schema, fragments, node.selectionSet, returned, spread)
     ) {
       return true;
     }
   }
   return false;
+}
+
+/** A field a selection set selects, with the type it is selected on and the type it returns. */
+interface SelectedField {
+  readonly node: FieldNode;
+  readonly parent: GraphQLCompositeType;
+  readonly returned: GraphQLNamedType;
+}
+
+/**
+ * The schema fields `selectionSet` selects on `parent`, through its inline fragments and fragment
+ * spreads (each under its type condition), in document order; meta fields (`__typename`) and
+ * fields the schema does not have are left out. With `variables`, selections that @skip or
+ * @include leave out are too; with `spread`, a fragment already spread (its names are added to
+ * the set) is not looked into again.
+ */
+function* fieldsSelected(
+  schema: GraphQLSchema,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  selectionSet: SelectionSetNode,
+  parent: GraphQLCompositeType,
+  options: { readonly variables?: Readonly<Record<string, unknown>>; readonly spread?: Set<string> },
+): Generator<SelectedField> {
+  for (const selection of selectionSet.selections) {
+    if (options.variables !== undefined && skipped(selection, options.variables)) continue;
+    if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const type = typeNamed(schema, selection.typeCondition?.name.value) ?? parent;
+      yield* fieldsSelected(schema, fragments, selection.selectionSet, type, options);
+      continue;
+    }
+    if (selection.kind === Kind.FRAGMENT_SPREAD) {
+      const fragment = fragments.get(selection.name.value);
+      if (!fragment) continue;
+      if (options.spread) {
+        // A fragment spread in two places reads the same fields under the same type: one look is enough.
+        if (options.spread.has(fragment.name.value)) continue;
+        options.spread.add(fragment.name.value);
+      }
+      const type = typeNamed(schema, fragment.typeCondition.name.value) ?? parent;
+      yield* fieldsSelected(schema, fragments, fragment.selectionSet, type, options);
+      continue;
+    }
+    const name = selection.name.value;
+    if (name.startsWith('__') || !('getFields' in parent)) continue;
+    const field = parent.getFields()[name];
+    if (field) yield { node: selection, parent, returned: getNamedType(field.type) };
+  }
 }
 
 function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
@@ -265,11 +288,10 @@ function describeSets(sets: readonly (readonly string[])[]): string {
   return ` ${sets.map((set) => set.join(' and ')).join(' or ')}`;
 }
 
-function skipped(selection: SelectionNode, variables: Readonly<Record<string, unknown>> | null | undefined): boolean {
-  const values = variables ?? {};
+function skipped(selection: SelectionNode, variables: Readonly<Record<string, unknown>>): boolean {
   return (
-    getDirectiveValues(GraphQLSkipDirective, selection, values)?.if === true ||
-    getDirectiveValues(GraphQLIncludeDirective, selection, values)?.if === false
+    getDirectiveValues(GraphQLSkipDirective, selection, variables)?.if === true ||
+    getDirectiveValues(GraphQLIncludeDirective, selection, variables)?.if === false
   );
 }
 
