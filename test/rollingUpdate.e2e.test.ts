@@ -22,8 +22,11 @@ import { tokenFor } from './support/tokens';
  */
 /** A readiness probe's period; each probe may take up to a second (its timeout). */
 const READINESS_POLL_MS = 100;
-/** Longer than a probe's period plus its timeout: a balancer has seen the 503 before the instance stops listening. */
-const DRAIN_DELAY_MS = 2_000;
+/**
+ * Longer than the balancer takes to act on a 503 (two probes in a row, each up to a period plus
+ * its timeout): it has taken the instance out of rotation before the instance stops listening.
+ */
+const DRAIN_DELAY_MS = 3_000;
 const ROOMS = 3;
 const CLIENTS = 3;
 jest.setTimeout(180_000);

@@ -8,16 +8,28 @@ export type Readiness = 'ready' | 'not-ready' | 'unreachable';
 interface Instance {
   readonly name: string;
   readonly baseUrl: string;
+  /** What the balancer acts on: only a `ready` instance is chosen. */
   current: Readiness;
+  /** Probes failed in a row; a ready instance leaves rotation at `failureThreshold`. */
+  failures: number;
   /** Each change of readiness, in the order seen. */
   readonly seen: Readiness[];
 }
 
+export interface ProbeSettings {
+  /** Failed probes in a row that take a ready instance out of rotation, as the manifests' `failureThreshold`. */
+  readonly failureThreshold: number;
+  /** A probe not answered within this is a failed one (`timeoutSeconds`). */
+  readonly timeoutMs: number;
+}
+
 /**
  * The instances of one service as a rolling update with readiness gating sees them (Kubernetes'
- * endpoints of a Service): each is polled on /health/ready every `intervalMs`, and only those whose
- * last answer was 200 are chosen. An instance that was ready when chosen must serve the request:
- * that is what a drain delay longer than the polling interval promises.
+ * endpoints of a Service): each is polled on /health/ready every `intervalMs`; one answer of 200
+ * puts an instance in rotation, `failureThreshold` failed probes in a row take it out, as the
+ * kubelet does with deploy/kubernetes' probes (a single probe lost to a busy machine does not).
+ * An instance that was ready when chosen must serve the request: that is what a drain delay
+ * longer than the probes' reaction promises.
  */
 export class ReadinessGatedPool {
   private readonly instances = new Map<string, Instance>();
@@ -25,7 +37,10 @@ export class ReadinessGatedPool {
   private polling: Promise<void> | undefined;
   private running = false;
 
-  constructor(private readonly intervalMs = 100) {}
+  constructor(
+    private readonly intervalMs = 100,
+    private readonly probes: ProbeSettings = { failureThreshold: 2, timeoutMs: 1_000 },
+  ) {}
 
   start(): void {
     this.running = true;
@@ -45,7 +60,7 @@ export class ReadinessGatedPool {
 
   /** Joins as not ready; chosen once a poll finds it ready. */
   add(name: string, baseUrl: string): void {
-    this.instances.set(name, { name, baseUrl, current: 'unreachable', seen: [] });
+    this.instances.set(name, { name, baseUrl, current: 'unreachable', failures: 0, seen: [] });
   }
 
   remove(name: string): void {
@@ -61,7 +76,7 @@ export class ReadinessGatedPool {
     }
   }
 
-  /** The changes of readiness seen of an instance, e.g. ready, not-ready, unreachable. */
+  /** The changes of an instance's readiness as the balancer acted on them, e.g. ready, not-ready, unreachable. */
   seen(name: string): readonly Readiness[] {
     return this.instances.get(name)?.seen ?? [];
   }
@@ -75,15 +90,18 @@ export class ReadinessGatedPool {
   }
 
   private async poll(instance: Instance): Promise<void> {
-    const readiness = await probe(`${instance.baseUrl}/health/ready`);
+    const found = await probe(`${instance.baseUrl}/health/ready`, this.probes.timeoutMs);
+    instance.failures = found === 'ready' ? 0 : instance.failures + 1;
+    const inRotation = instance.current === 'ready';
+    const readiness = inRotation && instance.failures < this.probes.failureThreshold ? 'ready' : found;
     if (readiness !== instance.current || instance.seen.length === 0) instance.seen.push(readiness);
     instance.current = readiness;
   }
 }
 
-function probe(url: string): Promise<Readiness> {
+function probe(url: string, timeoutMs: number): Promise<Readiness> {
   return new Promise((resolve) => {
-    const request = http.get(url, { agent: false, timeout: 1_000 }, (response) => {
+    const request = http.get(url, { agent: false, timeout: timeoutMs }, (response) => {
       response.resume();
       resolve(response.statusCode === 200 ? 'ready' : 'not-ready');
     });
