@@ -12,6 +12,9 @@ export type ReadinessCheck = () => boolean | Promise<boolean>;
 export function createServiceApp(metrics: ServiceMetrics, isReady: ReadinessCheck): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: express's send would hash every answer for one (a subgraph's callers, the router and
+  // other services, never revalidate a POST), and a GraphQL answer is never served from a cache.
+  app.set('etag', false);
   app.use((req, res, next) => {
     const stop = metrics.httpRequests.startTimer({ method: req.method });
     // Only known paths become labels, so random URLs cannot blow up the metric's cardinality.
