@@ -140,7 +140,8 @@ export class NightLedger {
   }
 
   async isFree(roomId: string, checkIn: string, checkOut: string): Promise<boolean> {
-    return (await this.takenOf([{ roomId, checkIn, checkOut }])).size === 0;
+    const [free] = await this.freeOf([{ roomId, checkIn, checkOut }]);
+    return free;
   }
 
   /** The reservations holding any night of this stay. */
@@ -154,11 +155,23 @@ export class NightLedger {
     return new Set(claims.map((claim) => claim.reservationId));
   }
 
-  /** Of the nights of these stays, those claimed, as "<roomId>|<night>": one query for them all. */
-  async takenOf(stays: readonly RoomStay[]): Promise<Set<string>> {
-    const ids = stays.flatMap(({ roomId, checkIn, checkOut }) => nightIdsOf(roomId, checkIn, checkOut));
-    const taken = await findByIds<{ _id: string }>(this.claims.db, this.claims.collection, ids, { _id: 1 });
-    return new Set(taken.map((claim) => claim._id));
+  /**
+   * Whether each stay has none of its nights claimed, in order: one query for them all. A page of
+   * rooms asks about one stay, so its nights are worked out once, not once per room.
+   */
+  async freeOf(stays: readonly RoomStay[]): Promise<boolean[]> {
+    const nightsByDates = new Map<string, string[]>();
+    const idsOfStays = stays.map(({ roomId, checkIn, checkOut }) => {
+      const dates = `${checkIn}|${checkOut}`;
+      let nights = nightsByDates.get(dates);
+      if (!nights) nightsByDates.set(dates, (nights = nightsOf(checkIn, checkOut)));
+      return nights.map((night) => nightId(roomId, night));
+    });
+    const claims = await findByIds<{ _id: string }>(this.claims.db, this.claims.collection, idsOfStays.flat(), {
+      _id: 1,
+    });
+    const taken = new Set(claims.map((claim) => claim._id));
+    return idsOfStays.map((ids) => ids.every((id) => !taken.has(id)));
   }
 
   /**

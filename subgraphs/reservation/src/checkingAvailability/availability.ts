@@ -1,4 +1,4 @@
-import { nightIdsOf, type RoomStay } from '../nightLedger';
+import type { RoomStay } from '../nightLedger';
 import type { ReservationDependencies } from '../dependencies';
 
 /** A stay asked about, with the room's status as the room service gave it along with the room. */
@@ -17,10 +17,7 @@ export async function availabilityOf(
   questions: readonly AvailabilityQuestion[],
 ): Promise<boolean[]> {
   const bookable = questions.filter((question) => question.roomStatus === 'ACTIVE');
-  const taken = bookable.length > 0 ? await deps.ledger.takenOf(bookable) : new Set<string>();
-  return questions.map(
-    (question) =>
-      question.roomStatus === 'ACTIVE' &&
-      nightIdsOf(question.roomId, question.checkIn, question.checkOut).every((night) => !taken.has(night)),
-  );
+  const free = bookable.length > 0 ? await deps.ledger.freeOf(bookable) : [];
+  let next = 0;
+  return questions.map((question) => question.roomStatus === 'ACTIVE' && free[next++]);
 }
