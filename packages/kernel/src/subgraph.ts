@@ -94,7 +94,12 @@ export async function startSubgraph(
   });
   const log = createLogger(name, config.LOG_LEVEL);
   const metrics = createMetrics(name);
-  const database = await connectDatabase(config.MONGO_URL, databaseName(config, name), config.MONGO_TIMEOUT_MS);
+  const database = await connectDatabase(
+    config.MONGO_URL,
+    databaseName(config, name),
+    config.MONGO_TIMEOUT_MS,
+    config.MONGO_MIN_POOL_SIZE,
+  );
   const broker = await connectBroker(config.NATS_URL, name, log, { streamReplicas: config.NATS_STREAM_REPLICAS });
   const tokens = new InternalTokens(config.SUBGRAPH_SECRET, name);
   const aggregateLock = new AggregateLock();
