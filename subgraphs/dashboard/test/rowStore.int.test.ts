@@ -2,7 +2,7 @@ import { connectDatabase } from '@roombook/kernel';
 import type { Connection } from 'mongoose';
 import { dropDatabases, testMongoUrl, uniqueDbPrefix } from '../../../test/support/mongo';
 import { applyFacts, emptyRow, viewOf, type DashboardFact, type DashboardRow } from '../src/domain/roomDashboard';
-import { RowStore } from '../src/rowStore';
+import { ROWS_CHECKED_ONE_BY_ONE, RowStore } from '../src/rowStore';
 
 /**
  * Writers of one row in several processes (a RowStore each), on the server this test run uses,
@@ -132,18 +132,29 @@ async function applied(store: RowStore, written: boolean, fact: DashboardFact): 
   return written || applyFacts(await store.findById(ROOM), [fact]) === null;
 }
 
-/** Starts `fact`'s change on `row` through update() or updateAll(), as the two ways of the projection do. */
-function changeOn(store: RowStore, way: 'update' | 'updateAll', row: DashboardRow, fact: DashboardFact) {
+/** How a change is written: one row (update), or in a batch of a few rows or of many (updateAll). */
+type Way = 'update' | 'updateAll' | 'updateAll of many rows';
+const WAYS: readonly Way[] = ['update', 'updateAll', 'updateAll of many rows'];
+
+/**
+ * Starts `fact`'s change on `row` the way asked, as the projection does. In a batch of many rows,
+ * the row's change comes first among new rows of other rooms, so its copy is the batch's first.
+ */
+function changeOn(store: RowStore, way: Way, row: DashboardRow, fact: DashboardFact) {
   const next = applyFacts(row, [fact])!;
-  return way === 'update'
-    ? store.update(next, row.version)
-    : store.updateAll([{ next, expectedVersion: row.version }]).then(([written]) => written);
+  if (way === 'update') return store.update(next, row.version);
+  // More rows than a batch checks one by one: it looks for newer revisions and prunes with one command each.
+  const others = Array.from({ length: way === 'updateAll' ? 0 : ROWS_CHECKED_ONE_BY_ONE }, (_, index) => ({
+    next: applyFacts(emptyRow(`other-${index}`), [{ ...registered, roomId: `other-${index}` }])!,
+    expectedVersion: 0,
+  }));
+  return store.updateAll([{ next, expectedVersion: row.version }, ...others]).then(([written]) => written);
 }
 
 /** What the row shows with exactly these facts. */
 const rowWith = (facts: readonly DashboardFact[]) => viewOf(applyFacts(emptyRow(ROOM), facts)!);
 
-describe.each(['update', 'updateAll'] as const)('a writer held between its revision and its copy (%s)', (way) => {
+describe.each(WAYS)('a writer held between its revision and its copy (%s)', (way) => {
   // A copy written late, over newer ones, once stayed: its re-check looked for a successor already pruned.
   it('never leaves the row queries read older than the latest revision', async () => {
     const copying = new Hold('dashboard_rows', COPY_WRITES);
@@ -196,6 +207,28 @@ describe.each(['update', 'updateAll'] as const)('a writer held between its revis
 
     expect(viewOf(await fast.findById(ROOM))).toEqual(rowWith(facts));
     expect(await fast.get(ROOM)).toEqual(rowWith(facts));
+  });
+
+  // The look for a newer revision once a copy is written: without it the row would stay without the stopped writer's fact.
+  it('copies a newer revision whose writer stopped before copying it', async () => {
+    const copying = new Hold('dashboard_rows', COPY_WRITES);
+    const stopped = new Hold('dashboard_rows', COPY_WRITES);
+    const [slow, fast, stopping] = await stores(heldAt(copying), database, heldAt(stopped));
+    expect(await change(fast, registered)).toBe(true);
+    const facts = [registered, reservation('slow')];
+    // Revision 2, held before its copy.
+    const slowWrite = changeOn(slow, way, await slow.findById(ROOM), facts[1]);
+    await copying.reached;
+    // Revision 3, built on it by another process, which stops before its copy (as if it crashed there).
+    facts.push(reservation('stopped'));
+    const stoppedWrite = change(stopping, facts[2]);
+    await stopped.reached;
+    copying.release();
+    expect(await slowWrite).toBe(true);
+
+    expect(await fast.get(ROOM)).toEqual(rowWith(facts));
+    stopped.release();
+    expect(await stoppedWrite).toBe(true);
   });
 
   // Taken for a revision in a pruned slot, it was deleted under its copy: no writer of the row got through again.
