@@ -82,12 +82,13 @@ export class NightLedger {
    * ms against 0.37–0.42), and a stay that is free is spared a lookup per night.
    */
   async claim(roomId: string, checkIn: string, checkOut: string, reservationId: string): Promise<string | null> {
-    const nights = nightIdsOf(roomId, checkIn, checkOut);
+    const dates = nightsOf(checkIn, checkOut);
+    const nights = dates.map((night) => nightId(roomId, night));
     if (nights.some((night) => this.heldNights.has(night)) && (await this.onlyWriter())) return null;
     const attempt = randomUUID();
     const claimedAt = new Date();
-    const claims = nightsOf(checkIn, checkOut).map((night) => ({
-      _id: nightId(roomId, night),
+    const claims = dates.map((night, index) => ({
+      _id: nights[index],
       roomId,
       night,
       reservationId,
@@ -104,7 +105,7 @@ export class NightLedger {
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       const inserted = (error as { insertedCount?: unknown }).insertedCount;
-      if (inserted !== 0) await this.claims.deleteMany({ _id: { $in: claims.map(({ _id }) => _id) }, attempt });
+      if (inserted !== 0) await this.claims.deleteMany({ _id: { $in: nights }, attempt });
       return null;
     }
   }
