@@ -164,7 +164,9 @@ export async function startSystem(
       );
       return;
     }
-    const environment = environmentOf(name, port);
+    // In one process with the test, a warm-up would only add its seconds to every test file's start;
+    // the services as processes (as npm start runs them) warm up as they do there.
+    const environment = { WARMUP: 'off', ...environmentOf(name, port) };
     running.set(
       name,
       name === 'dashboard'

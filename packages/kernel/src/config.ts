@@ -54,6 +54,11 @@ export const subgraphEnv = z.object({
   NATS_STREAM_REPLICAS: natsStreamReplicas,
   SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_SUBGRAPH_SECRET),
   DRAIN_DELAY_MS: drainDelay,
+  /**
+   * `on`: before it reports ready, a subgraph sends a scratch copy of itself the requests its
+   * first real ones would be (see warmUp.ts), so a first burst does not pay for the code's first use.
+   */
+  WARMUP: z.enum(['on', 'off']).default('on'),
   LOG_LEVEL: logLevel,
   NODE_ENV: nodeEnv,
 });

@@ -27,7 +27,7 @@ const STALE_AFTER_MS = 10_000;
 
 /** Composition root of the payment subgraph (used by main.ts and by in-process tests). */
 export function startPaymentService(config: PaymentConfig): Promise<RunningService> {
-  return startSubgraph('payment', config, ({ database, outbox, aggregateLock, log }) => {
+  return startSubgraph('payment', config, ({ config, database, outbox, aggregateLock, log }) => {
     const store = new PaymentStore(database, outbox);
     const deps: PaymentDependencies = {
       store,

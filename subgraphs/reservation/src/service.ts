@@ -30,7 +30,7 @@ const SWEEP_GRACE_MS = 60_000;
 
 /** Composition root of the reservation subgraph. */
 export function startReservationService(config: ReservationConfig): Promise<RunningService> {
-  return startSubgraph('reservation', config, ({ database, outbox, aggregateLock, tokens, metrics, log }) => {
+  return startSubgraph('reservation', config, ({ config, database, outbox, aggregateLock, tokens, metrics, log }) => {
     const client = new ServiceClient('reservation', tokens);
     const store = new ReservationStore(database, outbox);
     const ledger = new NightLedger(database);

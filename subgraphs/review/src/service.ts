@@ -18,7 +18,7 @@ export const REVIEW_SCHEMA_PATH = join(__dirname, '..', 'schema.graphql');
 
 /** Composition root of the review subgraph (used by main.ts and by in-process tests). */
 export function startReviewService(config: ReviewConfig): Promise<RunningService> {
-  return startSubgraph('review', config, ({ database, outbox, aggregateLock, tokens, log }) => {
+  return startSubgraph('review', config, ({ config, database, outbox, aggregateLock, tokens, log }) => {
     const reviews = new ReviewStore(database, outbox);
     const stays = new StayDirectory(
       database,

@@ -9,11 +9,15 @@ export interface ServiceMetrics {
   trackConsumerLag(consumer: string, lag: () => Promise<{ readonly pending: number; readonly unacked: number }>): void;
 }
 
-/** One registry per service process (not the global one), so in-process tests can run several. */
-export function createMetrics(service: string): ServiceMetrics {
+/**
+ * One registry per service process (not the global one), so in-process tests can run several.
+ * `processMetrics: false` for a registry nobody scrapes (the warm-up's scratch copy): Node's own
+ * metrics would keep an event-loop monitor running for it.
+ */
+export function createMetrics(service: string, { processMetrics = true } = {}): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
+  if (processMetrics) collectDefaultMetrics({ register: registry });
   const consumers = new Map<string, () => Promise<{ readonly pending: number; readonly unacked: number }>>();
   new Gauge({
     name: 'consumer_lag_messages',
