@@ -16,6 +16,7 @@ import { SimulatedProvider } from './provider/simulatedProvider';
 import { PaymentRecovery } from './recovering/paymentRecovery';
 import { paymentResolvers } from './resolvers';
 import { reservationEventConsumer } from './settlingReservations/onReservationEvent';
+import { paymentWarmUp } from './warmingUp/paymentWarmUp';
 
 export const PAYMENT_SCHEMA_PATH = join(__dirname, '..', 'schema.graphql');
 
@@ -48,6 +49,7 @@ export function startPaymentService(config: PaymentConfig): Promise<RunningServi
       consumers: [reservationEventConsumer(deps)],
       internalHandlers: [authorizeHandler(deps, config.PAYMENT_LATENCY_MS + SETTLEMENT_WAIT_MARGIN_MS)],
       onStop: () => recovery.stop(),
+      warmUp: paymentWarmUp(),
     };
   });
 }

@@ -22,6 +22,7 @@ import { RoomDirectory } from './roomDirectory';
 import { SagaMetrics } from './sagaMetrics';
 import { paymentEventConsumer } from './settlingPayment/onPaymentEvent';
 import { ReservationTransitions } from './transitions';
+import { reservationWarmUp } from './warmingUp/reservationWarmUp';
 
 export const RESERVATION_SCHEMA_PATH = join(__dirname, '..', 'schema.graphql');
 const HELD_STATUSES = new Set(['PENDING', 'CONFIRMED', 'CANCELLATION_REQUESTED']);
@@ -85,6 +86,7 @@ export function startReservationService(config: ReservationConfig): Promise<Runn
         paymentEventConsumer(transitions, deps.clock, log),
       ],
       internalHandlers: [reservationLookupHandler(store)],
+      warmUp: reservationWarmUp(rooms),
       onStop: () => {
         clearInterval(sweeper);
         payments.shutdown();

@@ -4,6 +4,7 @@ import type { RoomConfig } from './config';
 import type { RoomDependencies } from './dependencies';
 import { roomResolvers } from './resolvers';
 import { RoomStore } from './roomStore';
+import { roomWarmUp } from './warmingUp/roomWarmUp';
 
 export const ROOM_SCHEMA_PATH = join(__dirname, '..', 'schema.graphql');
 
@@ -19,6 +20,7 @@ export function startRoomService(config: RoomConfig): Promise<RunningService> {
     return {
       typeDefs: readSubgraphSchema(ROOM_SCHEMA_PATH),
       resolvers: roomResolvers(deps),
+      warmUp: roomWarmUp(),
     };
   });
 }
