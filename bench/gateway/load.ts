@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { descendantsCpu } from '../processCpu';
 
 export interface Operation {
   readonly query: string;
@@ -22,6 +23,14 @@ export interface Window {
   readonly p99: number;
   /** Milliseconds of the gateway process's CPU per answered request. */
   readonly cpuMsPerRequest: number;
+  /**
+   * Milliseconds of everything else's CPU per answered request: the bench's other processes (the
+   * subgraphs, the database, NATS) and the bench itself (the load generator, which checks every
+   * answer). On a machine the benchmark fills, the gateway's share of it is what decides its rate.
+   */
+  readonly restCpuMsPerRequest: number;
+  /** That CPU by process, largest first: "reservation/src/main.ts 4120 ms". */
+  readonly restByProcess: readonly string[];
   /** Wrong answers, non-2xx statuses, socket errors and timeouts: any is a failed request. */
   readonly errors: number;
   readonly requests: number;
@@ -58,6 +67,7 @@ export async function measure(
 ): Promise<Window> {
   const latencies: number[] = [];
   const cpuBefore = cpuMsOf(gatewayPid);
+  const restBefore = restCpu(gatewayPid);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -74,6 +84,7 @@ export async function measure(
     instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   });
   const cpuMs = cpuMsOf(gatewayPid) - cpuBefore;
+  const rest = restCpuSince(restBefore, gatewayPid);
   latencies.sort((a, b) => a - b);
   const answered = result.requests.total;
   return {
@@ -82,7 +93,35 @@ export async function measure(
     p95: Math.round(percentile(latencies, 95)),
     p99: Math.round(percentile(latencies, 99)),
     cpuMsPerRequest: answered > 0 ? cpuMs / answered : NaN,
+    restCpuMsPerRequest: answered > 0 ? rest.ms / answered : NaN,
+    restByProcess: rest.byProcess,
     errors: result.errors + result.timeouts + result.non2xx + (result.mismatches ?? 0),
     requests: answered,
+  };
+}
+
+/**
+ * CPU so far of this process and of each of its descendants but the gateway, in milliseconds;
+ * `restCpuSince` counts the processes that ran through the whole window.
+ */
+function restCpu(gatewayPid: number): { own: number; each: Map<number, { cpuMs: number; command: string }> } {
+  const { user, system } = process.cpuUsage();
+  const each = new Map<number, { cpuMs: number; command: string }>();
+  for (const [pid, found] of descendantsCpu()) if (pid !== gatewayPid) each.set(pid, found);
+  return { own: (user + system) / 1000, each };
+}
+
+function restCpuSince(before: ReturnType<typeof restCpu>, gatewayPid: number): { ms: number; byProcess: string[] } {
+  const after = restCpu(gatewayPid);
+  const own = after.own - before.own;
+  const spent = [{ command: 'the bench (load generator)', ms: own }];
+  for (const [pid, { cpuMs, command }] of after.each) {
+    const earlier = before.each.get(pid);
+    if (earlier) spent.push({ command: command.split('/').slice(-3).join('/'), ms: cpuMs - earlier.cpuMs });
+  }
+  spent.sort((a, b) => b.ms - a.ms);
+  return {
+    ms: spent.reduce((sum, { ms }) => sum + ms, 0),
+    byProcess: spent.filter(({ ms }) => ms > 0).map(({ command, ms }) => `${command} ${Math.round(ms)} ms`),
   };
 }
