@@ -242,31 +242,34 @@ async function warmUpScratchCopy<Config extends SubgraphConfig>(
   const metrics = createMetrics(real.name, { processMetrics: false });
   const database = real.database.useDb(scratchDatabaseName(real.database.name), { useCache: false });
   const standIns = await serveStandIns(warmUp.standIns ?? [], real.config.SUBGRAPH_SECRET, log);
-  const aggregateLock = new AggregateLock();
-  const scratch = await build({
-    ...real,
-    config: scratchConfig(real.config, standIns.urls),
-    log,
-    metrics,
-    database,
-    broker: NO_BROKER,
-    outbox: new OutboxRelay(NO_BROKER, log, metrics, aggregateLock),
-    aggregateLock,
-  });
-  const httpServer = createServer();
-  const apollo = graphServer(scratch, httpServer, log, real.config.NODE_ENV);
   try {
-    await initModels(database);
-    await apollo.start();
-    const app = express();
-    mountParts(app, scratch, apollo, real.tokens, log);
-    httpServer.on('request', app);
-    const port = await listenOnLoopback(httpServer);
-    await scratch.warmUp?.run(scratchClient(real.name, `http://127.0.0.1:${port}/graphql`, real.tokens), signal);
+    const aggregateLock = new AggregateLock();
+    const scratch = await build({
+      ...real,
+      config: scratchConfig(real.config, standIns.urls),
+      log,
+      metrics,
+      database,
+      broker: NO_BROKER,
+      outbox: new OutboxRelay(NO_BROKER, log, metrics, aggregateLock),
+      aggregateLock,
+    });
+    const httpServer = createServer();
+    const apollo = graphServer(scratch, httpServer, log, real.config.NODE_ENV);
+    try {
+      await initModels(database);
+      await apollo.start();
+      const app = express();
+      mountParts(app, scratch, apollo, real.tokens, log);
+      httpServer.on('request', app);
+      const port = await listenOnLoopback(httpServer);
+      await scratch.warmUp?.run(scratchClient(real.name, `http://127.0.0.1:${port}/graphql`, real.tokens), signal);
+    } finally {
+      await apollo.stop();
+      await closeServer(httpServer);
+      await scratch.onStop?.();
+    }
   } finally {
-    await apollo.stop();
-    await closeServer(httpServer);
-    await scratch.onStop?.();
     await standIns.close();
     await dropScratch(database, log);
   }
