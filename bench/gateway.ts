@@ -7,7 +7,9 @@
  *    query from one unfederated service is the ceiling.
  * 2. "roombook": the project's own room and reservation subgraphs on a real MongoDB-wire
  *    server and NATS, a page of 20 rooms with their availability; each gateway with its
- *    defaults (merging/deduplication on), then our router and Hive with it off.
+ *    defaults (merging/deduplication on), then our router and Hive with it off. Beside them, the
+ *    floor: the page answered by hand in plain Node, the same two fetches and no more
+ *    (bench/gateway/roomsPageByHand.ts).
  *
  * The peers: plain @apollo/gateway, Hive Gateway, and Hive Gateway on its Rust runtime
  * (@graphql-hive/router-runtime, HIVE_ROUTER_RUNTIME=true), each with merging (deduplication) on and
@@ -53,6 +55,8 @@ const WORK_DIR = path.join(REPO_ROOT, '.data', 'bench-gateway');
 const ROUTER_NODE_ARGS = process.env.BENCH_ROUTER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 
 const HIVE_RUST = 'Hive Gateway + Rust runtime';
+/** The roombook page answered by hand in plain Node: what any Node process pays for it (no gateway). */
+const ROOMS_BY_HAND = 'the page by hand in plain Node';
 
 /** What ours is compared with in every scenario: merging on for both, then off for both. */
 const RATIOS = [
@@ -102,7 +106,7 @@ function spawnNode(name: string, args: string[], env: Record<string, string> = {
 async function compileLaunchers(): Promise<string> {
   const outdir = path.join(WORK_DIR, 'js');
   await build({
-    entryPoints: ['plainGateway', 'hiveGateway', 'guildSubgraphs'].map((file) =>
+    entryPoints: ['plainGateway', 'hiveGateway', 'guildSubgraphs', 'roomsPageByHand'].map((file) =>
       path.join(REPO_ROOT, 'bench', 'gateway', `${file}.ts`),
     ),
     outdir,
@@ -417,6 +421,7 @@ async function roombookScenario(launchers: string): Promise<{ scenario: Scenario
           HIVE_ROUTER_RUNTIME: 'true',
           BENCH_DEDUPLICATION: 'false',
         }),
+        peer(ROOMS_BY_HAND, path.join(launchers, 'roomsPageByHand.js'), peerEnv),
       ],
       ratios: RATIOS,
     },
