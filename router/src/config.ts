@@ -73,6 +73,12 @@ export const configSchema = z
     SUPERGRAPH_PATH: z.string().min(1).optional(),
     /** How long a stopping router keeps serving, not ready, before it stops listening (see drainDelayMs). */
     DRAIN_DELAY_MS: drainDelay,
+    /**
+     * `on`: before it reports ready, the router sends a scratch copy of its request path the
+     * operations a first burst brings, answered by a stand-in subgraph (see warmingUp/), as the
+     * subgraphs warm up; `off`: ready as soon as it listens.
+     */
+    WARMUP: z.enum(['on', 'off']).default('on'),
     /** Where the built client app is (default: client/dist of this checkout, which `npm run build` makes). */
     CLIENT_APP_DIR: z.string().min(1).optional(),
     /** The identity provider's sign-in page the app links to; it sends people back to `/#token=<JWT>`. */

@@ -5,6 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import {
   DEV_SUBGRAPH_SECRET,
   InternalTokens,
+  WARMUP_CAP_MS,
   assertProductionSecrets,
   connectBroker,
   createErrorFormatter,
@@ -14,6 +15,7 @@ import {
   drainDelayMs,
   keepNamesOneByte,
   listen,
+  runCapped,
   type RunningService,
 } from '@roombook/kernel';
 import express, { type ErrorRequestHandler } from 'express';
@@ -42,12 +44,18 @@ import { rateLimitMiddleware } from './rateLimits/rateLimitMiddleware';
 import { httpSubscriptions } from './subscriptions/transports/httpSubscriptions';
 import { TrustedDocuments } from './trustedDocuments/trustedDocuments';
 import { trustedDocumentsMiddleware } from './trustedDocuments/trustedDocumentsMiddleware';
+import { warmUpRouter, type WarmUpPipelineParts } from './warmingUp/routerWarmUp';
 
 export const DEFAULT_SUPERGRAPH_PATH = join(__dirname, '..', '..', 'schema', 'supergraph.graphql');
 
+/**
+ * Starts the router; with WARMUP on, readiness answers 503 until `warmUp` has run (or its cap,
+ * WARMUP_CAP_MS, has passed). Tests give their own `warmUp` to watch or hold it.
+ */
 export async function startRouter(
   config: RouterConfig,
   supergraphPath = DEFAULT_SUPERGRAPH_PATH,
+  warmUp: typeof warmUpRouter = warmUpRouter,
 ): Promise<RunningService> {
   assertProductionSecrets(config.NODE_ENV, {
     JWT_SECRET: { value: config.JWT_SECRET, devDefault: DEV_JWT_SECRET },
@@ -85,16 +93,20 @@ export async function startRouter(
   supergraphLoaded = true;
   const sandbox = production ? undefined : sandboxPage();
   const landingPage = sandbox && (() => sandbox);
-  const pipeline = new OperationPipeline({
-    supergraph: () => supergraph!,
-    clients: subgraphs.clients,
+  // What the warm-up's scratch request path shares with the real one (see warmingUp/).
+  const operationParts: WarmUpPipelineParts = {
     limiter: new OperationLimiter(config),
     // Fields the caller may not read are removed before planning, answered null with one error each.
     authorize: (document, operationName, variables, identity) =>
       authorizeOperation(accessRules, supergraph!.apiSchema, document, operationName, variables, identity),
-    metrics: new OperationMetrics(metrics.registry),
     maxDepth: config.MAX_QUERY_DEPTH,
     production,
+  };
+  const pipeline = new OperationPipeline({
+    ...operationParts,
+    supergraph: () => supergraph!,
+    clients: subgraphs.clients,
+    metrics: new OperationMetrics(metrics.registry),
     formatError: createErrorFormatter(log, !production),
     log,
   });
@@ -143,7 +155,11 @@ export async function startRouter(
     }));
 
   let draining = false;
-  const app = createServiceApp(metrics, () => !draining && supergraphLoaded && (broker?.isConnected() ?? true));
+  let warmedUp = false;
+  const app = createServiceApp(
+    metrics,
+    () => warmedUp && !draining && supergraphLoaded && (broker?.isConnected() ?? true),
+  );
   if (config.TRUST_PROXY_HOPS > 0) app.set('trust proxy', config.TRUST_PROXY_HOPS);
   if (!production) app.use(explorerRoutes());
   app.use(
@@ -175,6 +191,19 @@ export async function startRouter(
   app.use(clientAppRoutes(config));
   app.use(requestErrors);
   const listening = await listen(httpServer, app, config.PORT, log);
+  if (config.WARMUP === 'on') {
+    const parts = {
+      config,
+      authenticator,
+      tokens,
+      supergraph: () => supergraph!,
+      subgraphNames: [...subgraphs.clients.keys()],
+      pipeline: operationParts,
+      log,
+    };
+    await runCapped((signal) => warmUp(parts, signal).then(() => undefined), WARMUP_CAP_MS, log);
+  }
+  warmedUp = true;
 
   return {
     name: 'router',

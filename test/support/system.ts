@@ -185,7 +185,8 @@ export async function startSystem(
   };
   const router = options.processes
     ? await launchProcess('router', 'router/src/main.ts', routerEnvironment, await findFreePort())
-    : await startRouter(routerConfigSchema.parse({ PORT: '0', ...routerEnvironment }));
+    : // In one process with the test, the router's warm-up too would only slow every start (as above).
+      await startRouter(routerConfigSchema.parse({ PORT: '0', WARMUP: 'off', ...routerEnvironment }));
 
   const subgraph = (name: SubgraphName) => {
     const service = running.get(name);

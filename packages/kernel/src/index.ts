@@ -9,7 +9,14 @@ export * from './database';
 export * from './engine';
 export * from './lifecycle';
 export * from './subgraph';
-export { scratchDatabaseName, type ScratchClient, type WarmUp } from './warmUp';
+export {
+  closeServer,
+  listenOnLoopback,
+  runCapped,
+  scratchDatabaseName,
+  type ScratchClient,
+  type WarmUp,
+} from './warmUp';
 export * from './aggregates/aggregateLock';
 export * from './aggregates/decision';
 export * from './aggregates/commandHandler';
