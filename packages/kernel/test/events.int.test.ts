@@ -259,44 +259,6 @@ describe('EventConsumer with handleBatch', () => {
     expect(batches[1]).toEqual(['poisoned', ...Array.from({ length: 10 }, (_, index) => `later-${index}`)]);
     expect(batches.slice(2)).toEqual([['poisoned']]);
   });
-
-  it('with batchesAtOnce, hands over and acks the next batch while an earlier one is still being handled', async () => {
-    const family = testFamily('batches-at-once');
-    const batches: string[][] = [];
-    let openGate!: () => void;
-    const gate = new Promise<void>((resolve) => (openGate = resolve));
-    const consumer = await start({
-      durable: 'batches-at-once-test',
-      events: family,
-      batchesAtOnce: 2,
-      handle: async () => {
-        throw new Error('not called in batch mode');
-      },
-      handleBatch: async (events) => {
-        batches.push(events.map((event) => event.aggregateId));
-        if (batches.length === 1) await gate;
-        return events.map(() => ({ status: 'fulfilled' as const, value: undefined }));
-      },
-    });
-    await publish(counted(family, 'held', 1));
-    await eventually(
-      async () => batches.length,
-      (count) => count === 1,
-    );
-    await publish(counted(family, 'next', 1));
-    // The second batch is handled and acked while the first is held: only the first is unacked.
-    await eventually(
-      () => broker.manager.consumers.info('ROOMS', 'batches-at-once-test'),
-      (info) => info.num_pending === 0 && info.num_ack_pending === 1,
-    );
-    expect(batches).toEqual([['held'], ['next']]);
-    openGate();
-    await eventually(
-      () => broker.manager.consumers.info('ROOMS', 'batches-at-once-test'),
-      (info) => info.num_pending === 0 && info.num_ack_pending === 0,
-    );
-    await consumer.stop();
-  });
 });
 
 describe('replayStream', () => {

@@ -49,13 +49,6 @@ export interface ConsumerSpec<Event extends EventEnvelope = EventEnvelope> {
   handleBatch?(events: readonly Event[]): Promise<readonly PromiseSettledResult<void>[]>;
   /** Most messages in one batch (with handleBatch). */
   readonly batchSize?: number;
-  /**
-   * Batches handed over before the ones before them have settled (with handleBatch; default 1).
-   * With more than one, a batch starts while the one before is still finishing (its acks wait for
-   * it, the next batch need not), so the handler must keep each aggregate's events in stream
-   * order across its own calls: they are made in stream order.
-   */
-  readonly batchesAtOnce?: number;
 }
 
 /** Infers a consumer's event type from its `events` family. */
@@ -109,8 +102,7 @@ export class EventConsumer<Event extends EventEnvelope = EventEnvelope> {
     if (this.spec.handleBatch) {
       const batchSize = this.spec.batchSize ?? DEFAULT_BATCH_SIZE;
       this.messages = await consumer.consume({ max_messages: batchSize });
-      const atOnce = this.spec.batchesAtOnce ?? 1;
-      this.loop = this.inBatches(this.messages, (events) => this.spec.handleBatch!(events), batchSize, atOnce);
+      this.loop = this.inBatches(this.messages, (events) => this.spec.handleBatch!(events), batchSize);
       return;
     }
     this.messages = await consumer.consume({ max_messages: 2 * this.concurrency });
@@ -121,35 +113,32 @@ export class EventConsumer<Event extends EventEnvelope = EventEnvelope> {
   }
 
   /**
-   * Collects messages while `atOnce` batches are being handled, then hands them over as the next
-   * batch. Taking no more than a batch ahead keeps the pull bounded: the iterator pulls from the
-   * server only as it is read.
+   * Collects messages while a batch is being handled, then hands them over as the next batch.
+   * Taking no more than a batch ahead keeps the pull bounded: the iterator pulls from the server
+   * only as it is read.
    */
   private async inBatches(
     messages: ConsumerMessages,
     handleBatch: NonNullable<ConsumerSpec<Event>['handleBatch']>,
     batchSize: number,
-    atOnce: number,
   ): Promise<void> {
     const arrived: JsMsg[] = [];
-    const handling = new Set<Promise<void>>();
-    const next = (): void => {
-      while (arrived.length > 0 && handling.size < atOnce) {
-        const batch = arrived.splice(0, batchSize);
-        const handled: Promise<void> = this.handleBatchOf(batch, handleBatch).then(() => {
-          handling.delete(handled);
-          next();
-        });
-        handling.add(handled);
-      }
+    let handling: Promise<void> | undefined;
+    const next = (): Promise<void> | undefined => {
+      if (arrived.length === 0) return undefined;
+      const batch = arrived.splice(0, batchSize);
+      return this.handleBatchOf(batch, handleBatch).then(() => {
+        handling = next();
+        return handling;
+      });
     };
     for await (const message of messages) {
       arrived.push(message);
-      next();
-      // A full batch waiting besides the ones being handled: read no further until one is taken.
-      while (arrived.length >= batchSize && handling.size > 0) await Promise.race(handling);
+      handling ??= next();
+      // A full batch waiting besides the one being handled: read no further until it is taken.
+      while (arrived.length >= batchSize && handling) await handling;
     }
-    while (handling.size > 0) await Promise.race(handling);
+    while (handling) await handling;
   }
 
   /** Hands the batch's readable events over at once; acks or fails each message by its own outcome. */
