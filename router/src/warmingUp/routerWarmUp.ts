@@ -57,12 +57,13 @@ const BOOKINGS_PER_ROUND = 30;
 const READS_PER_ROUND = 6;
 
 /**
- * reserveRoom as a guest sends it (bench/booking.ts's RESERVE, text for text: plans are kept by
- * the document's text, so the real first burst finds its plan made), and the app's room reads.
+ * The app's booking path as it sends it (client/src/guest: ReserveRoom, RoomsForStay, RoomPage),
+ * on one line each. Plans are kept by the document's exact text, so what this warms is the code
+ * (parse, validation, the cost walk, the planner, the executor), not any client's plan: a client's
+ * first operation is planned on its first request, as any new operation is.
  */
 export const WARM_UP_OPERATIONS = {
-  reserve: `mutation($input: ReserveRoomInput!) { reserveRoom(input: $input) { id roomId guestId checkIn checkOut nights guests totalPrice { amount currency }
-  status statusReason history { status reason at } createdAt updatedAt } }`,
+  reserve: `mutation ReserveRoom($input: ReserveRoomInput!) { reserveRoom(input: $input) { id status statusReason } }`,
   roomsForStay: `query RoomsForStay($filter: RoomFilter, $checkIn: Date!, $checkOut: Date!) { rooms(filter: $filter, first: 50) { totalCount edges { node { id name city capacity description pricePerNight { amount currency } averageRating reviewCount isAvailable(checkIn: $checkIn, checkOut: $checkOut) } } } }`,
   roomPage: `query RoomPage($id: ID!, $checkIn: Date!, $checkOut: Date!) { room(id: $id) { id name description city capacity status amenities pricePerNight { amount currency } averageRating reviewCount isAvailable(checkIn: $checkIn, checkOut: $checkOut) reviews(first: 20) { edges { node { id rating comment authorId createdAt } } } } }`,
 };
