@@ -7,6 +7,7 @@
 import type { RunningService } from '@roombook/kernel';
 import { SUBGRAPHS, subgraphUrlVariable } from '../../subgraphs/catalog';
 import { findFreePort } from '../../scripts/infra/ports';
+import { gate } from '../../test/support/gate';
 import { postGraphQL } from '../../test/support/graphqlClient';
 import { RESERVE, registerRoom, stay } from '../../test/support/booking';
 import { startSubgraphProxy, type SubgraphProxy } from '../../test/support/subgraphProxy';
@@ -64,8 +65,7 @@ function requestsAtSubgraphs(): number {
 
 test('readiness waits for the warm-up, which runs the first burst through the router against a stand-in, never a real subgraph', async () => {
   const before = requestsAtSubgraphs();
-  let open: () => void = () => undefined;
-  const opened = new Promise<void>((resolve) => (open = resolve));
+  const { opened, open } = gate();
   let fetches = -1;
   const port = await findFreePort();
   const starting = startRouter(routerConfig(port), undefined, async (parts, signal) => {

@@ -17,6 +17,7 @@ import {
   type Broker,
   type RunningService,
 } from '../src';
+import { gate } from '../../../test/support/gate';
 import { dropDatabases, testMongoUrl, uniqueDbPrefix } from '../../../test/support/mongo';
 import { startNatsServer, type TestNatsServer } from '../../../test/support/natsServer';
 import { eventually, readStream } from '../../../test/support/streams';
@@ -32,13 +33,6 @@ const family = new EventFamily(
   { Knocked: { subject: 'rooms.drain.knocked', data: z.object({ door: z.string() }) } },
   { filterSubject: 'rooms.drain.>' },
 );
-
-/** A promise and what opens it: the test decides when a request or a message may finish. */
-function gate() {
-  let open: () => void = () => undefined;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
-}
 
 let nats: TestNatsServer;
 let prefix: string;

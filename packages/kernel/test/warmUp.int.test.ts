@@ -23,6 +23,7 @@ import {
   type WarmUp,
 } from '../src';
 import { findFreePort } from '../../../scripts/infra/ports';
+import { gate } from '../../../test/support/gate';
 import { dropDatabases, testMongoUrl, uniqueDbPrefix } from '../../../test/support/mongo';
 import { startNatsServer, type TestNatsServer } from '../../../test/support/natsServer';
 import { eventually, readStream } from '../../../test/support/streams';
@@ -47,12 +48,6 @@ const PEER_PING = {
 } as const;
 const RING = `mutation($bell: String!) { ring(bell: $bell) }`;
 const WARM_UP_RINGS = 12;
-
-function gate() {
-  let open: () => void = () => undefined;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
-}
 
 let nats: TestNatsServer;
 let prefix: string;
