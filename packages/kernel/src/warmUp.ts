@@ -49,7 +49,12 @@ const NOWHERE = 'http://127.0.0.1:9/graphql';
 const PEER_URL_VARIABLE = /^SUBGRAPH_([A-Z]+)_URL$/;
 const CALL_TIMEOUT_MS = 5_000;
 
-/** The database the scratch copy writes to: beside the service's own, dropped after the warm-up. */
+/**
+ * The database the scratch copy writes to: beside the service's own, dropped after the warm-up.
+ * One name per service, not per process, so a process killed mid-warm-up leaves at most one behind,
+ * which the next start drops. Replicas starting together share it: one's drop can pull it from
+ * under another's warm-up, which may then fail (logged); that replica is ready all the same, less warm.
+ */
 export function scratchDatabaseName(databaseName: string): string {
   return `${databaseName}_warmup`;
 }
