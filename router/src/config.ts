@@ -1,4 +1,4 @@
-import { DEV_SUBGRAPH_SECRET, drainDelay, natsStreamReplicas } from '@roombook/kernel';
+import { DEV_SUBGRAPH_SECRET, drainDelay, natsStreamReplicas, warmUpCap } from '@roombook/kernel';
 import { z } from 'zod';
 import { ROUTER_PORT, SUBGRAPHS, subgraphUrlVariable } from '../../subgraphs/catalog';
 
@@ -79,6 +79,8 @@ export const configSchema = z
      * subgraphs warm up; `off`: ready as soon as it listens.
      */
     WARMUP: z.enum(['on', 'off']).default('on'),
+    /** The longest the warm-up may hold readiness back; ready after it, warm or not. */
+    WARMUP_CAP_MS: warmUpCap,
     /** Where the built client app is (default: client/dist of this checkout, which `npm run build` makes). */
     CLIENT_APP_DIR: z.string().min(1).optional(),
     /** The identity provider's sign-in page the app links to; it sends people back to `/#token=<JWT>`. */

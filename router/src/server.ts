@@ -5,7 +5,6 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import {
   DEV_SUBGRAPH_SECRET,
   InternalTokens,
-  WARMUP_CAP_MS,
   assertProductionSecrets,
   connectBroker,
   createErrorFormatter,
@@ -201,7 +200,7 @@ export async function startRouter(
       pipeline: operationParts,
       log,
     };
-    await runCapped((signal) => warmUp(parts, signal).then(() => undefined), WARMUP_CAP_MS, log);
+    await runCapped((signal) => warmUp(parts, signal).then(() => undefined), config.WARMUP_CAP_MS, log);
   }
   warmedUp = true;
 

@@ -68,7 +68,8 @@ test('readiness waits for the warm-up, which runs the first burst through the ro
   const { opened, open } = gate();
   let fetches = -1;
   const port = await findFreePort();
-  const starting = startRouter(routerConfig(port), undefined, async (parts, signal) => {
+  // Held by the test, not by the clock: on a loaded machine the warm-up may outlast the default cap.
+  const starting = startRouter(routerConfig(port, { WARMUP_CAP_MS: '600000' }), undefined, async (parts, signal) => {
     await opened;
     const outcome = await warmUpRouter(parts, signal);
     fetches = outcome.fetches;

@@ -17,6 +17,12 @@ const nodeEnv = z.enum(['development', 'test', 'production']).default('developme
  * Unset: PRODUCTION_DRAIN_DELAY_MS in production, 0 elsewhere (see drainDelayMs).
  */
 export const drainDelay = z.coerce.number().int().min(0).max(120_000).optional();
+
+/**
+ * The longest the warm-up may hold readiness back (WARMUP, see warmUp.ts). It takes about a second
+ * on an idle 2-core machine; a slower one becomes ready after this, warm or not.
+ */
+export const warmUpCap = z.coerce.number().int().min(1).default(5_000);
 /**
  * Copies JetStream keeps of each stream: 1 on a single server, 3 on a three-node cluster (so a
  * stream outlives a node). Every service provisions the streams, so all must say the same.
@@ -59,6 +65,7 @@ export const subgraphEnv = z.object({
    * first real ones would be (see warmUp.ts), so a first burst does not pay for the code's first use.
    */
   WARMUP: z.enum(['on', 'off']).default('on'),
+  WARMUP_CAP_MS: warmUpCap,
   LOG_LEVEL: logLevel,
   NODE_ENV: nodeEnv,
 });

@@ -87,11 +87,6 @@ export interface RunningService {
 }
 
 const MAX_BODY = '100kb';
-/**
- * The longest the warm-up may hold readiness back (WARMUP, see warmUp.ts). It takes about a second
- * on an idle 2-core machine; a slower one becomes ready after this, warm or not.
- */
-export const WARMUP_CAP_MS = 5_000;
 
 /**
  * Starts a subgraph: database, broker (streams provisioned), outbox relay, consumers, and the
@@ -144,7 +139,7 @@ export async function startSubgraph<Config extends SubgraphConfig>(
 
   const { warmUp } = parts;
   if (warmUp && config.WARMUP === 'on') {
-    await runCapped((signal) => warmUpScratchCopy(infrastructure, build, warmUp, signal), WARMUP_CAP_MS, log);
+    await runCapped((signal) => warmUpScratchCopy(infrastructure, build, warmUp, signal), config.WARMUP_CAP_MS, log);
   }
   const consumers = (parts.consumers ?? []).map((spec) => new EventConsumer(spec, broker, log, metrics));
   await Promise.all(consumers.map((consumer) => consumer.start()));
