@@ -80,6 +80,8 @@ async function runBurst(driverBookingsPerSecond: number): Promise<{ p95: number;
     );
   } else console.log('Burst: the services from source under tsx (BENCH_SERVICES=source)');
   const system = await startSystem(['room', 'payment', 'reservation'], {
+    // As npm start runs them: each warms up before it is ready (WARMUP=off, inherited, turns it off).
+    warmUps: true,
     processes: { environment: {}, runs: BURST_SERVICES },
     // BENCH_ROUTER_WARMUP=off|on: the router's warm-up alone (WARMUP, inherited, sets everyone's).
     router: process.env.BENCH_ROUTER_WARMUP ? { WARMUP: process.env.BENCH_ROUTER_WARMUP } : {},

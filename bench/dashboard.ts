@@ -149,7 +149,7 @@ async function measureEngine(postgresqlUrl: string | undefined): Promise<EngineR
   process.env.TEST_MONGO_URL = given ?? mongo!.url;
   const system = await startSystem(
     ['dashboard'],
-    SERVICES === 'in-process' ? {} : { processes: { environment: {}, runs: SERVICES } },
+    SERVICES === 'in-process' ? {} : { warmUps: true, processes: { environment: {}, runs: SERVICES } },
   );
   const admin = await tokenFor('bench-admin', ['ADMIN']);
   const nats = await connect({ servers: system.nats.url });

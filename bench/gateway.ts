@@ -351,6 +351,7 @@ async function roombookScenario(launchers: string): Promise<{ scenario: Scenario
     : await startMongo({ dir, port: await findFreePort(), log: (line) => console.log(line) });
   process.env.TEST_MONGO_URL ??= mongo!.url;
   const system: TestSystem = await startSystem(['room', 'payment', 'reservation'], {
+    warmUps: true,
     processes: { environment: { LOG_LEVEL: 'warn' } },
   });
   const [host, guest] = await Promise.all([tokenFor('bench-host', ['HOST']), tokenFor('bench-guest', ['GUEST'])]);
