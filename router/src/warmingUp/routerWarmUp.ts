@@ -74,7 +74,7 @@ export async function warmUpRouter(parts: RouterWarmUpParts, signal: AbortSignal
   const started = performance.now();
   const quiet = log.child({ warmUp: true }, { level: 'warn' });
   const registry = new Registry();
-  const standIn = standInSubgraph(parts.supergraph().apiSchema);
+  const standIn = standInSubgraph(parts.supergraph().plans.supergraphSchema);
   const standInUrl = `http://127.0.0.1:${await listenOnLoopback(standIn.server)}/graphql`;
   const clientMetrics = subgraphClientMetrics(registry);
   const clients = new Map(
