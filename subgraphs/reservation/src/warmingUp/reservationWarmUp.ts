@@ -3,7 +3,10 @@ import { addDays, internalHandler, today, type WarmUp } from '@roombook/kernel';
 import { Types } from 'mongoose';
 import type { RoomDirectory } from '../roomDirectory';
 
-/** What the router asks of a booking (the bench's and the app's selection). */
+/**
+ * A booking fetch as the router's planner sends it, with a wide selection: our own copy, since a
+ * subgraph gets the planner's fetch, never a client's text.
+ */
 const RESERVE = `mutation($input: ReserveRoomInput!) { reserveRoom(input: $input) { id roomId guestId checkIn checkOut
   nights guests totalPrice { amount currency } status statusReason history { status reason at } createdAt updatedAt } }`;
 /** A burst in small: overlapping stays of 1-3 nights on one room, so some are confirmed and some refused. */
