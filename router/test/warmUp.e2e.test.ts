@@ -2,7 +2,7 @@
  * The router's warm-up before it reports ready (warmingUp/), with the real subgraphs behind
  * counting proxies: readiness answers 503 until it has run, it runs the first burst's operations
  * through the router's own request path against a stand-in, and no real subgraph hears of it;
- * WARMUP=off skips it.
+ * WARMUP=off skips it; a router process warms up without printing a warning.
  */
 import type { RunningService } from '@roombook/kernel';
 import { SUBGRAPHS, subgraphUrlVariable } from '../../subgraphs/catalog';
@@ -14,6 +14,7 @@ import { startSubgraphProxy, type SubgraphProxy } from '../../test/support/subgr
 import { startSystem, type TestSystem } from '../../test/support/system';
 import { tokenFor } from '../../test/support/tokens';
 import { configSchema } from '../src/config';
+import { launchService } from '../../scripts/start/service';
 import { startRouter } from '../src/server';
 import { warmUpRouter } from '../src/warmingUp/routerWarmUp';
 
@@ -111,4 +112,32 @@ test('WARMUP=off: no warm-up, ready once it listens', async () => {
   });
   expect(await statusOf(port, '/health/ready')).toBe(200);
   expect(warmUps).toBe(0);
+});
+
+test('a router started as a process warns of nothing while it warms up', async () => {
+  // Node's warnings go to the process's stderr; Jest's sandboxed `process` never sees them.
+  const lines: string[] = [];
+  const port = await findFreePort();
+  const started = await launchService({
+    name: 'router',
+    entry: 'router/src/main.ts',
+    runs: 'source',
+    port,
+    env: {
+      PORT: String(port),
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      WARMUP: 'on',
+      WARMUP_CAP_MS: '600000',
+      ...Object.fromEntries(SUBGRAPHS.map(({ name }) => [subgraphUrlVariable(name), proxies.get(name)!.url])),
+    },
+    print: (line) => lines.push(line),
+  });
+  try {
+    await started.untilReady(60_000);
+  } finally {
+    await started.child.stop();
+  }
+  expect(lines.some((line) => line.includes('"msg":"warmed up"'))).toBe(true);
+  expect(lines.filter((line) => /Warning/.test(line))).toEqual([]);
 });

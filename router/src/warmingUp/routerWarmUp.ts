@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import {
   closeServer,
@@ -113,6 +114,8 @@ export async function warmUpRouter(parts: RouterWarmUpParts, signal: AbortSignal
   const url = `http://127.0.0.1:${await listenOnLoopback(server)}/graphql`;
   const guests = new Agent({ connections: null, pipelining: 1 });
   let errors = 0;
+  // Every request of a round listens to `signal` at once: more than Node's default of 10 is expected.
+  setMaxListeners(BOOKINGS_PER_ROUND + READS_PER_ROUND, signal);
   try {
     const key = await hmacKey(secret);
     for (let round = 0; round < ROUNDS && !signal.aborted; round += 1) {
