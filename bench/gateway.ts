@@ -15,13 +15,17 @@
  * (@graphql-hive/router-runtime, HIVE_ROUTER_RUNTIME=true), each with merging (deduplication) on and
  * Hive also with it off, beside ours with MERGE_INFLIGHT_FETCHES=false.
  *
- * Gateways run one at a time, each as a process of its own, compiled JavaScript on plain node
- * (no source-map translation), alternated over rounds; every answer is checked. Prints each
- * round's ratios (ours ÷ Hive + Rust, with the CPU per request of each: on a shared machine the
- * same round's figures are what compare), then the median of each figure over the rounds.
- * Environment: BENCH_SECONDS (30), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_SCENARIOS
- * ("guild,roombook"), BENCH_CONTENDERS (names, separated by ";": only those; all by default),
- * BENCH_ROUTER_NODE_ARGS (node's options for our router only, such as --cpu-prof), TEST_MONGO_URL.
+ * Gateways are measured one at a time, each a process of its own, compiled JavaScript on plain
+ * node (no source-map translation), all started once and measured in turn over short rounds
+ * (see runScenario); every answer is checked. Prints each round's ratios (ours ÷ Hive + Rust,
+ * with the CPU per request of each: on a shared machine the same round's figures are what
+ * compare), then the median of each figure over the rounds. Before the first round, the
+ * subgraphs are loaded through the first contender, unmeasured (see settle).
+ * Environment: BENCH_SECONDS (15), BENCH_ROUNDS (6), BENCH_SETTLE_SECONDS (20), BENCH_CONNECTIONS (50),
+ * BENCH_SCENARIOS ("guild,roombook"), BENCH_CONTENDERS (names, separated by ";": only those; all by
+ * default), BENCH_ROUTER_NODE_ARGS (node's options for our router only, such as --cpu-prof),
+ * BENCH_SUBGRAPH_NODE_OPTIONS (NODE_OPTIONS of the roombook subgraphs, such as a --require that
+ * profiles them), TEST_MONGO_URL.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -44,10 +48,11 @@ import { startMongo } from '../scripts/infra/mongo';
 import { findFreePort } from '../scripts/infra/ports';
 import { pollUntilReady } from '../scripts/infra/readiness';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WARMUP_SECONDS = Math.min(5, SECONDS);
+const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE_SECONDS ?? 20);
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'guild,roombook').split(',');
 const CONTENDERS = process.env.BENCH_CONTENDERS?.split(';').map((name) => name.trim());
 const WORK_DIR = path.join(REPO_ROOT, '.data', 'bench-gateway');
@@ -58,13 +63,17 @@ const HIVE_RUST = 'Hive Gateway + Rust runtime';
 /** The roombook page answered by hand in plain Node: what any Node process pays for it (no gateway). */
 const ROOMS_BY_HAND = 'the page by hand in plain Node';
 
-/** What ours is compared with in every scenario: merging on for both, then off for both. */
+/**
+ * What ours is compared with in every scenario: merging on for both, then off for both. Last, the
+ * floor's own ratio on the roombook page: the most any Node gateway could reach in that window.
+ */
 const RATIOS = [
   ['roombook router', HIVE_RUST],
   ['roombook router, merging off', `${HIVE_RUST}, deduplication off`],
   ['roombook router', 'Hive Gateway'],
   ['roombook router', '@apollo/gateway'],
   ['roombook router, merging off', 'Hive Gateway, deduplication off'],
+  [ROOMS_BY_HAND, `${HIVE_RUST}, deduplication off`],
 ] as const;
 
 /** A gateway running: its process (whose CPU is measured) and where it answers. */
@@ -189,21 +198,31 @@ function chosen(scenario: Scenario): readonly Contender[] {
 /** The load average over the last minute, as `uptime` prints it. */
 const loadAverage = () => os.loadavg()[0].toFixed(1);
 
+/**
+ * Every contender started once and kept running (idle while another is measured), so the rounds
+ * are short windows taken in turn: a machine whose speed drifts (a shared host: the subgraphs'
+ * CPU per request went from 8 to 12 ms within one run here) slows every contender of a round
+ * alike, where one long window per gateway left the ratio to the drift.
+ */
 async function runScenario(scenario: Scenario): Promise<Map<string, Window[]>> {
   const contenders = chosen(scenario);
   const windows = new Map<string, Window[]>(contenders.map(({ name }) => [name, []]));
-  for (let round = 0; round < ROUNDS; round += 1) {
-    // Alternated: each round starts with the next contender, so no one always runs first.
-    const order = contenders.map((_, index) => contenders[(index + round) % contenders.length]);
-    for (const contender of order) {
+  const running = new Map<string, Running>();
+  try {
+    for (const contender of contenders) {
       const gateway = await contender.start(scenario.supergraphPath);
-      const {
-        url,
-        process: { pid },
-      } = gateway;
-      try {
-        await untilAnswering(gateway, scenario.operation);
-        await measure(url, pid, scenario.operation, { connections: CONNECTIONS, seconds: WARMUP_SECONDS });
+      running.set(contender.name, gateway);
+      await untilAnswering(gateway, scenario.operation);
+    }
+    await settle(scenario, contenders, running);
+    for (let round = 0; round < ROUNDS; round += 1) {
+      // Alternated: each round starts with the next contender, so no one always runs first.
+      const order = contenders.map((_, index) => contenders[(index + round) % contenders.length]);
+      for (const contender of order) {
+        const {
+          url,
+          process: { pid },
+        } = running.get(contender.name)!;
         await scenario.traffic?.();
         const window = await measure(url, pid, scenario.operation, { connections: CONNECTIONS, seconds: SECONDS });
         const traffic = await scenario.traffic?.();
@@ -215,16 +234,39 @@ async function runScenario(scenario: Scenario): Promise<Map<string, Window[]>> {
         if (traffic) console.log(`    ${trafficLine(traffic, window.requests)}`);
         if (process.env.BENCH_VERBOSE) console.log(`    the rest: ${window.restByProcess.join(', ')}`);
         if (traffic && process.env.BENCH_VERBOSE) console.log(JSON.stringify(traffic, null, 2));
-      } finally {
-        await gateway.stop();
+      }
+      for (const [ours, theirs] of scenario.ratios) {
+        const [mine, peers] = [windows.get(ours)?.[round], windows.get(theirs)?.[round]];
+        if (mine && peers) console.log(`  ${scenario.name} round ${round + 1} ${ratioLine(ours, mine, theirs, peers)}`);
       }
     }
-    for (const [ours, theirs] of scenario.ratios) {
-      const [mine, peers] = [windows.get(ours)?.[round], windows.get(theirs)?.[round]];
-      if (mine && peers) console.log(`  ${scenario.name} round ${round + 1} ${ratioLine(ours, mine, theirs, peers)}`);
-    }
+  } finally {
+    await Promise.all([...running.values()].map((gateway) => gateway.stop()));
   }
   return windows;
+}
+
+/**
+ * Before the first round, unmeasured: the subgraphs loaded through the first contender for
+ * BENCH_SETTLE_SECONDS (their first minute under load cost 10.7-12 ms of CPU per request against
+ * 8-9 ms after, whoever ran in it), then each contender for a few seconds of its own warm-up.
+ */
+async function settle(
+  scenario: Scenario,
+  contenders: readonly Contender[],
+  running: ReadonlyMap<string, Running>,
+): Promise<void> {
+  const load = async (contender: Contender, seconds: number) => {
+    const { url, process: gateway } = running.get(contender.name)!;
+    return measure(url, gateway.pid, scenario.operation, { connections: CONNECTIONS, seconds });
+  };
+  if (SETTLE_SECONDS > 0) {
+    const window = await load(contenders[0], SETTLE_SECONDS);
+    console.log(
+      `  ${scenario.name} settled: ${SETTLE_SECONDS} s through ${contenders[0].name}, not counted (the rest ${window.restCpuMsPerRequest.toFixed(2)} ms/req)`,
+    );
+  }
+  for (const contender of contenders) await load(contender, WARMUP_SECONDS);
 }
 
 /** Subgraph requests and kB each way per answered request, in all and by subgraph. */
@@ -352,7 +394,14 @@ async function roombookScenario(launchers: string): Promise<{ scenario: Scenario
   process.env.TEST_MONGO_URL ??= mongo!.url;
   const system: TestSystem = await startSystem(['room', 'payment', 'reservation'], {
     warmUps: true,
-    processes: { environment: { LOG_LEVEL: 'warn' } },
+    processes: {
+      // Built, on plain node, as in production and as our router runs here.
+      runs: 'compiled',
+      environment: {
+        LOG_LEVEL: 'warn',
+        ...(process.env.BENCH_SUBGRAPH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SUBGRAPH_NODE_OPTIONS } : {}),
+      },
+    },
   });
   const [host, guest] = await Promise.all([tokenFor('bench-host', ['HOST']), tokenFor('bench-guest', ['GUEST'])]);
   const city = `Benchbourg-${Date.now()}`;
