@@ -248,8 +248,9 @@ async function runScenario(scenario: Scenario): Promise<Map<string, Window[]>> {
 
 /**
  * Before the first round, unmeasured: the subgraphs loaded through the first contender for
- * BENCH_SETTLE_SECONDS (their first minute under load cost 10.7-12 ms of CPU per request against
- * 8-9 ms after, whoever ran in it), then each contender for a few seconds of its own warm-up.
+ * BENCH_SETTLE_SECONDS (on FerretDB over PostgreSQL they spent 12.0 and 11.8 ms of CPU per
+ * request in a first round's two windows against 8.5 and 8.8 in the second's, whoever ran first),
+ * then each contender for a few seconds of its own warm-up.
  */
 async function settle(
   scenario: Scenario,
