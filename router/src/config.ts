@@ -1,4 +1,4 @@
-import { DEV_SUBGRAPH_SECRET, drainDelay, natsStreamReplicas, warmUpCap } from '@roombook/kernel';
+import { DEV_SUBGRAPH_SECRET, drainDelay, natsStreamReplicas, warmUpCap, warmUpSwitch } from '@roombook/kernel';
 import { z } from 'zod';
 import { ROUTER_PORT, SUBGRAPHS, subgraphUrlVariable } from '../../subgraphs/catalog';
 
@@ -78,7 +78,7 @@ export const configSchema = z
      * operations a first burst brings, answered by a stand-in subgraph (see warmingUp/), as the
      * subgraphs warm up; `off`: ready as soon as it listens.
      */
-    WARMUP: z.enum(['on', 'off']).default('on'),
+    WARMUP: warmUpSwitch,
     /** The longest the warm-up may hold readiness back; ready after it, warm or not. */
     WARMUP_CAP_MS: warmUpCap,
     /** Where the built client app is (default: client/dist of this checkout, which `npm run build` makes). */

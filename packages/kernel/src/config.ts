@@ -23,6 +23,8 @@ export const drainDelay = z.coerce.number().int().min(0).max(120_000).optional()
  * on an idle 2-core machine; a slower one becomes ready after this, warm or not.
  */
 export const warmUpCap = z.coerce.number().int().min(1).default(5_000);
+/** WARMUP, the same switch for subgraphs and router: `on`, warm up before reporting ready (each one's config says how); `off`, ready once listening. */
+export const warmUpSwitch = z.enum(['on', 'off']).default('on');
 /**
  * Copies JetStream keeps of each stream: 1 on a single server, 3 on a three-node cluster (so a
  * stream outlives a node). Every service provisions the streams, so all must say the same.
@@ -64,7 +66,7 @@ export const subgraphEnv = z.object({
    * `on`: before it reports ready, a subgraph sends a scratch copy of itself the requests its
    * first real ones would be (see warmUp.ts), so a first burst does not pay for the code's first use.
    */
-  WARMUP: z.enum(['on', 'off']).default('on'),
+  WARMUP: warmUpSwitch,
   WARMUP_CAP_MS: warmUpCap,
   LOG_LEVEL: logLevel,
   NODE_ENV: nodeEnv,
